@@ -1,0 +1,32 @@
+/** SQLite (better-sqlite3, WAL): the embedded default. */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database.ts';
+import type { DialectAdapter } from './dialect-adapter.ts';
+
+export const sqliteAdapter: DialectAdapter = {
+  name: 'sqlite',
+  supportsSkipLocked: false,
+  // SQLite >= 3.32 allows 32,766 bound parameters.
+  maxParameters: 32_000,
+  autoIncrementIdType: 'integer',
+  bigIntegerType: 'integer',
+  nowMilliseconds: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
+  newUuid: () =>
+    sql<string>`lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`,
+  async writeTransaction(db, work) {
+    // Kysely's SQLite transactions begin DEFERRED; a writer must take the lock at BEGIN so that
+    // busy_timeout can wait for it instead of failing on a read-to-write upgrade.
+    return db.connection().execute(async (connection: Kysely<Database>) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  },
+  async prepare() {},
+};

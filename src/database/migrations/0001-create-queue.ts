@@ -1,0 +1,89 @@
+/** Jobs, their attempts (runs) and the attempts' lake artifacts. */
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { DialectAdapter } from '../dialects/dialect-adapter.ts';
+
+export function createQueueMigration(adapter: DialectAdapter): Migration {
+  const big = adapter.bigIntegerType;
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', adapter.autoIncrementIdType, (column) => column.primaryKey())
+        .addColumn('interrogation_key', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('priority', 'integer', (column) => column.notNull())
+        .addColumn('input', 'text', (column) => column.notNull())
+        .addColumn('evidence_refs', 'text')
+        .addColumn('model_hint', 'text')
+        .addColumn('dedupe_key', 'text', (column) => column.unique())
+        .addColumn('run_label', 'text')
+        .addColumn('attempt_count', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn('max_attempts', 'integer', (column) => column.notNull())
+        .addColumn('available_at', big, (column) => column.notNull())
+        .addColumn('created_at', big, (column) => column.notNull())
+        .addColumn('updated_at', big, (column) => column.notNull())
+        .addColumn('locked_by', 'text')
+        .addColumn('locked_at', big)
+        .addColumn('lease_expires_at', big)
+        .addColumn('current_run_id', 'text')
+        .addColumn('result_run_id', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_code', 'text')
+        .addColumn('completed_at', big)
+        .addCheckConstraint('jobs_status_check', sql`status in ('NEW', 'RUNNING', 'RETRY', 'SUCCEEDED', 'DEADLETTER')`)
+        .addCheckConstraint('jobs_attempts_check', sql`max_attempts >= 1 and attempt_count >= 0`)
+        .execute();
+      // The claim walks this index in order: claimable jobs, highest priority first, then oldest.
+      await sql`create index jobs_claim_index on jobs (priority desc, id) where status in ('NEW', 'RETRY')`.execute(db);
+      // The reaper finds expired leases without scanning finished jobs.
+      await sql`create index jobs_lease_index on jobs (lease_expires_at) where status = 'RUNNING'`.execute(db);
+      await db.schema.createIndex('jobs_status_index').on('jobs').columns(['status', 'interrogation_key']).execute();
+      await db.schema.createIndex('jobs_run_label_index').on('jobs').column('run_label').execute();
+
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('job_id', big, (column) => column.notNull().references('jobs.id').onDelete('cascade'))
+        .addColumn('attempt', 'integer', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('worker_id', 'text')
+        .addColumn('provider', 'text')
+        .addColumn('base_url', 'text')
+        .addColumn('model_name', 'text')
+        .addColumn('model_tag', 'text')
+        .addColumn('model_digest', 'text')
+        .addColumn('options', 'text')
+        .addColumn('metrics', 'text')
+        .addColumn('prompt_tokens', 'integer')
+        .addColumn('completion_tokens', 'integer')
+        .addColumn('error', 'text')
+        .addColumn('error_code', 'text')
+        .addColumn('lake_dir', 'text')
+        .addColumn('started_at', big, (column) => column.notNull())
+        .addColumn('completed_at', big, (column) => column.notNull())
+        .addColumn('duration_ms', 'integer', (column) => column.notNull())
+        .addCheckConstraint('runs_status_check', sql`status in ('SUCCEEDED', 'FAILED', 'ABANDONED')`)
+        .execute();
+      await db.schema.createIndex('runs_job_index').on('runs').columns(['job_id', 'started_at']).execute();
+
+      await db.schema
+        .createTable('artifacts')
+        .addColumn('id', adapter.autoIncrementIdType, (column) => column.primaryKey())
+        .addColumn('run_id', 'text', (column) => column.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('job_id', big, (column) => column.notNull())
+        .addColumn('artifact_type', 'text', (column) => column.notNull())
+        .addColumn('lake_path', 'text', (column) => column.notNull())
+        .addColumn('sha256', 'text', (column) => column.notNull())
+        .addColumn('bytes', big, (column) => column.notNull())
+        .addColumn('created_at', big, (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('artifacts_run_index').on('artifacts').column('run_id').execute();
+      await db.schema.createIndex('artifacts_job_index').on('artifacts').column('job_id').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('artifacts').execute();
+      await db.schema.dropTable('runs').execute();
+      await db.schema.dropTable('jobs').execute();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Opens the database named by one URL: a SQLite file path (the default) or `postgres://…`.
+ * A `schema` query parameter on a PostgreSQL URL puts Holocron's tables in that schema.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import type { DialectAdapter } from './dialects/dialect-adapter.ts';
+import { createPostgresAdapter } from './dialects/postgres-adapter.ts';
+import { sqliteAdapter } from './dialects/sqlite-adapter.ts';
+import { migrateToLatest } from './migrate.ts';
+
+export interface HolocronDatabase {
+  db: Kysely<Database>;
+  adapter: DialectAdapter;
+  /** The URL with any password masked, for messages and logs. */
+  displayUrl: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Bring the schema up to date on open (default true). */
+  migrate?: boolean;
+  /** PostgreSQL connections in the pool (default 4). */
+  poolSize?: number;
+}
+
+export class DatabaseUrlError extends Error {
+  override readonly name = 'DatabaseUrlError';
+}
+
+const postgresPrefixes = ['postgres://', 'postgresql://'];
+
+export function isPostgresUrl(url: string): boolean {
+  return postgresPrefixes.some((prefix) => url.startsWith(prefix));
+}
+
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<HolocronDatabase> {
+  const opened = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 4) : openSqlite(url);
+  if (options.migrate ?? true) {
+    try {
+      await migrateToLatest(opened);
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
+  }
+  return opened;
+}
+
+function openSqlite(url: string): HolocronDatabase {
+  const filePath = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
+  if (!filePath) throw new DatabaseUrlError('The database URL is empty: give a SQLite file path or a postgres:// URL.');
+  if (filePath !== ':memory:') {
+    const directory = path.dirname(path.resolve(filePath));
+    if (!fs.existsSync(directory)) fs.mkdirSync(directory, { recursive: true });
+  }
+  let connection: BetterSqlite3.Database;
+  try {
+    connection = new BetterSqlite3(filePath);
+  } catch (error) {
+    throw new DatabaseUrlError(`Cannot open SQLite database ${filePath}: ${(error as Error).message}`);
+  }
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('busy_timeout = 15000');
+  connection.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, adapter: sqliteAdapter, displayUrl: filePath, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, poolSize: number): HolocronDatabase {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DatabaseUrlError(`Not a valid PostgreSQL URL: ${maskPassword(url)}`);
+  }
+  const schema = parsed.searchParams.get('schema');
+  if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) {
+    throw new DatabaseUrlError(`The schema "${schema}" in the database URL is not a plain SQL identifier.`);
+  }
+  parsed.searchParams.delete('schema');
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: poolSize,
+    options: schema ? `-c search_path=${schema}` : undefined,
+    types: {
+      // int8 (epoch milliseconds, ids, counts) as a JavaScript number: all our values fit in 2^53.
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, adapter: createPostgresAdapter(schema), displayUrl: maskPassword(url), close: () => db.destroy() };
+}
+
+export function maskPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

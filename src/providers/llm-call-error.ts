@@ -1,0 +1,60 @@
+/**
+ * The single error type LLM providers throw. It carries its context so callers (and the job's
+ * `last_error`) can say exactly what happened, and `isRetryable` so the queue knows whether to retry.
+ */
+export type LlmErrorCode =
+  | 'connection_failed' // refused, reset, DNS: the server could not be reached
+  | 'connection_dropped' // the connection closed before the answer was complete
+  | 'timeout' // no first byte in time (model loading), or the stream went idle
+  | 'server_busy' // 503, e.g. Ollama's "maximum pending requests exceeded"
+  | 'rate_limited' // 429
+  | 'server_error' // 5xx other than 503, or an error line mid-stream
+  | 'model_not_found' // 404 for the model: final, retrying cannot help
+  | 'bad_request' // 400: the request itself is wrong, final
+  | 'invalid_response' // the server answered 200 with something that is not its protocol
+  | 'aborted'; // the caller cancelled (lease lost, shutdown)
+
+const retryableCodes: ReadonlySet<LlmErrorCode> = new Set([
+  'connection_failed',
+  'connection_dropped',
+  'timeout',
+  'server_busy',
+  'rate_limited',
+  'server_error',
+  'invalid_response',
+]);
+
+export interface LlmCallErrorOptions {
+  code: LlmErrorCode;
+  message: string;
+  url: string;
+  statusCode?: number;
+  responseBody?: string;
+  /** Seconds the server asked us to wait (`Retry-After`), when it did. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class LlmCallError extends Error {
+  override readonly name = 'LlmCallError';
+  readonly code: LlmErrorCode;
+  readonly url: string;
+  readonly statusCode?: number;
+  readonly responseBody?: string;
+  readonly retryAfterSeconds?: number;
+  readonly isRetryable: boolean;
+
+  constructor(options: LlmCallErrorOptions) {
+    super(options.message, { cause: options.cause });
+    this.code = options.code;
+    this.url = options.url;
+    this.statusCode = options.statusCode;
+    this.responseBody = options.responseBody;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.isRetryable = retryableCodes.has(options.code);
+  }
+
+  static isInstance(value: unknown): value is LlmCallError {
+    return value instanceof LlmCallError;
+  }
+}

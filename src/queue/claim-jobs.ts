@@ -1,0 +1,45 @@
+/**
+ * Claims up to `limit` ready jobs for one worker in a single statement: highest priority first, then
+ * oldest. Each claimed job gets a lease, a new attempt id (its fencing token) and one more attempt.
+ * PostgreSQL skips rows other workers are claiming (FOR UPDATE SKIP LOCKED); on SQLite the one
+ * UPDATE statement is atomic under the database write lock.
+ */
+import { sql } from 'kysely';
+import type { HolocronDatabase } from '../database/open-database.ts';
+import { toClaimedJob, type ClaimedJob } from './claimed-job.ts';
+
+export async function claimJobs(
+  database: HolocronDatabase,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedJob[]> {
+  if (limit <= 0) return [];
+  const { db, adapter } = database;
+  const now = adapter.nowMilliseconds();
+  const rows = await db
+    .updateTable('jobs')
+    .set({
+      status: 'RUNNING',
+      attempt_count: sql`attempt_count + 1`,
+      locked_by: workerId,
+      locked_at: now,
+      lease_expires_at: sql`${now} + ${leaseMs}`,
+      current_run_id: adapter.newUuid(),
+      updated_at: now,
+    })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', 'in', ['NEW', 'RETRY'])
+        .where('available_at', '<=', now)
+        .orderBy('priority', 'desc')
+        .orderBy('id')
+        .limit(limit)
+        .$if(adapter.supportsSkipLocked, (query) => query.forUpdate().skipLocked()),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toClaimedJob).sort((a, b) => b.priority - a.priority || a.id - b.id);
+}

@@ -1,0 +1,41 @@
+/** A job as a worker holds it after a claim: the row, its input parsed, and the attempt in hand. */
+import type { JobRow } from '../database/database.ts';
+import type { EvidenceRef } from './enqueue-jobs.ts';
+
+export interface ClaimedJob {
+  id: number;
+  interrogationKey: string;
+  priority: number;
+  input: unknown;
+  evidenceRefs: EvidenceRef[];
+  modelHint: string | null;
+  runLabel: string | null;
+  /** This attempt's number, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  /** The attempt's id: the fencing token for renewals and completion, and its lake folder name. */
+  runId: string;
+  lockedAt: number;
+  leaseExpiresAt: number;
+  /** What went wrong last time, so a retry's prompt can say so. */
+  previousError: { code: string; message: string } | null;
+}
+
+export function toClaimedJob(row: JobRow): ClaimedJob {
+  return {
+    id: Number(row.id),
+    interrogationKey: row.interrogation_key,
+    priority: row.priority,
+    input: JSON.parse(row.input),
+    evidenceRefs: row.evidence_refs ? (JSON.parse(row.evidence_refs) as EvidenceRef[]) : [],
+    modelHint: row.model_hint,
+    runLabel: row.run_label,
+    attempt: row.attempt_count,
+    maxAttempts: row.max_attempts,
+    runId: row.current_run_id!,
+    lockedAt: Number(row.locked_at),
+    leaseExpiresAt: Number(row.lease_expires_at),
+    previousError:
+      row.last_error !== null ? { code: row.last_error_code ?? 'unknown', message: row.last_error } : null,
+  };
+}

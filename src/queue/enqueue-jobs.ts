@@ -1,0 +1,122 @@
+/**
+ * Inserts jobs in one transaction: all of them or none. A job whose dedupe key is already taken is not
+ * inserted; the existing job's id is returned with `deduplicated: true`.
+ * Input validation (interrogation contracts, evidence paths) happens before this, in `enqueue`.
+ */
+import type { HolocronDatabase } from '../database/open-database.ts';
+import type { Kysely } from 'kysely';
+import type { Database, NewJobRow } from '../database/database.ts';
+import { chunk, rowsPerStatement } from './chunk.ts';
+
+export interface EvidenceRef {
+  /** Relative to the evidence root. */
+  path: string;
+  evidence_id?: string;
+  source_uri?: string;
+}
+
+export interface JobSpec {
+  interrogationKey: string;
+  input: unknown;
+  evidenceRefs?: EvidenceRef[];
+  modelHint?: string | null;
+  priority: number;
+  maxAttempts: number;
+  dedupeKey?: string | null;
+  runLabel?: string | null;
+  /** Delay before the job becomes claimable, in milliseconds. */
+  delayMs?: number;
+}
+
+export interface EnqueuedJob {
+  id: number;
+  deduplicated: boolean;
+}
+
+export interface EnqueueJobsOptions {
+  /** Called after each chunk is written (inside the transaction), for progress bars. */
+  onProgress?: (written: number, total: number) => void;
+}
+
+export async function enqueueJobs(
+  database: HolocronDatabase,
+  specs: readonly JobSpec[],
+  options: EnqueueJobsOptions = {},
+): Promise<EnqueuedJob[]> {
+  if (specs.length === 0) return [];
+  const { db, adapter } = database;
+  const columns = 16;
+  const size = rowsPerStatement(adapter.maxParameters, columns, 500);
+  return adapter.writeTransaction(db, async (transaction) => {
+    const { now } = await transaction
+      .selectNoFrom(adapter.nowMilliseconds().as('now'))
+      .executeTakeFirstOrThrow();
+    const results: EnqueuedJob[] = [];
+    let written = 0;
+    for (const part of chunk(specs, size)) {
+      const rows: NewJobRow[] = part.map((spec) => ({
+        interrogation_key: spec.interrogationKey,
+        status: 'NEW',
+        priority: spec.priority,
+        input: JSON.stringify(spec.input),
+        evidence_refs: spec.evidenceRefs && spec.evidenceRefs.length > 0 ? JSON.stringify(spec.evidenceRefs) : null,
+        model_hint: spec.modelHint ?? null,
+        dedupe_key: spec.dedupeKey ?? null,
+        run_label: spec.runLabel ?? null,
+        attempt_count: 0,
+        max_attempts: spec.maxAttempts,
+        available_at: Number(now) + (spec.delayMs ?? 0),
+        created_at: Number(now),
+        updated_at: Number(now),
+      }));
+      const inserted = await transaction
+        .insertInto('jobs')
+        .values(rows)
+        .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+        .returning(['id', 'dedupe_key'])
+        .execute();
+      results.push(...(await matchInsertedRows(transaction, part, inserted)));
+      written += part.length;
+      options.onProgress?.(written, specs.length);
+    }
+    return results;
+  });
+}
+
+async function matchInsertedRows(
+  transaction: Kysely<Database>,
+  part: readonly JobSpec[],
+  inserted: { id: number; dedupe_key: string | null }[],
+): Promise<EnqueuedJob[]> {
+  const byKey = new Map<string, number>();
+  const withoutKey: number[] = [];
+  for (const row of inserted) {
+    if (row.dedupe_key === null) withoutKey.push(Number(row.id));
+    else byKey.set(row.dedupe_key, Number(row.id));
+  }
+  const missingKeys = part
+    .map((spec) => spec.dedupeKey)
+    .filter((key): key is string => typeof key === 'string' && !byKey.has(key));
+  const existing = new Map<string, number>();
+  if (missingKeys.length > 0) {
+    const rows = await transaction
+      .selectFrom('jobs')
+      .select(['id', 'dedupe_key'])
+      .where('dedupe_key', 'in', [...new Set(missingKeys)])
+      .execute();
+    for (const row of rows) existing.set(row.dedupe_key!, Number(row.id));
+  }
+  // Rows without a dedupe key come back in insertion order; sort to be safe (ids ascend within a statement).
+  withoutKey.sort((a, b) => a - b);
+  let nextWithoutKey = 0;
+  const claimedKeys = new Set<string>();
+  return part.map((spec) => {
+    if (spec.dedupeKey == null) return { id: withoutKey[nextWithoutKey++]!, deduplicated: false };
+    const insertedId = byKey.get(spec.dedupeKey);
+    if (insertedId !== undefined && !claimedKeys.has(spec.dedupeKey)) {
+      claimedKeys.add(spec.dedupeKey);
+      return { id: insertedId, deduplicated: false };
+    }
+    return { id: insertedId ?? existing.get(spec.dedupeKey)!, deduplicated: true };
+  });
+}

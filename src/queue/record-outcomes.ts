@@ -1,0 +1,234 @@
+/**
+ * Records how attempts ended, many at once, in one transaction: the jobs' new states, the attempts'
+ * rows in `runs`, and their lake artifacts. Fencing: a job is only updated if the attempt still holds
+ * it (`current_run_id` matches and it is RUNNING). A late outcome from a worker that lost its lease is
+ * refused — the job never ends with two successful attempts — but its attempt and artifacts are still
+ * recorded (as ABANDONED) so nothing it did is lost from the audit trail.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { ArtifactType, Database, NewArtifactRow, NewRunRow, RunStatus } from '../database/database.ts';
+import type { HolocronDatabase } from '../database/open-database.ts';
+import { chunk, rowsPerStatement } from './chunk.ts';
+import type { HeldAttempt } from './held-attempt.ts';
+
+/** What an attempt did, for its `runs` row. Times are the worker's clock, epoch milliseconds. */
+export interface AttemptRecord {
+  workerId: string;
+  provider?: string | null;
+  baseUrl?: string | null;
+  modelName?: string | null;
+  modelTag?: string | null;
+  modelDigest?: string | null;
+  options?: unknown;
+  metrics?: unknown;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+  lakeDir?: string | null;
+  startedAt: number;
+  completedAt: number;
+}
+
+export interface ArtifactRecord {
+  type: ArtifactType;
+  lakePath: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface AttemptError {
+  code: string;
+  message: string;
+}
+
+interface OutcomeBase {
+  held: HeldAttempt;
+  attempt: number;
+  record: AttemptRecord;
+  artifacts: ArtifactRecord[];
+}
+
+export interface SucceededOutcome extends OutcomeBase {
+  kind: 'succeeded';
+}
+
+export interface FailedOutcome extends OutcomeBase {
+  kind: 'failed';
+  error: AttemptError;
+  /** False for errors a retry cannot fix (model not found, bad request): the job dead-letters at once. */
+  retryable: boolean;
+  /** Backoff before the next attempt. */
+  retryDelayMs: number;
+}
+
+export type AttemptOutcome = SucceededOutcome | FailedOutcome;
+
+export interface RecordedOutcomes {
+  /** Attempts whose outcome was applied to their job. */
+  accepted: Set<string>;
+  /** Attempts that no longer held their job; recorded ABANDONED. */
+  refused: Set<string>;
+  /** Attempts whose failure moved the job to DEADLETTER. */
+  deadLettered: Set<string>;
+}
+
+export async function recordOutcomes(
+  database: HolocronDatabase,
+  outcomes: readonly AttemptOutcome[],
+): Promise<RecordedOutcomes> {
+  const recorded: RecordedOutcomes = { accepted: new Set(), refused: new Set(), deadLettered: new Set() };
+  if (outcomes.length === 0) return recorded;
+  const { db, adapter } = database;
+  return adapter.writeTransaction(db, async (transaction) => {
+    const { now: rawNow } = await transaction
+      .selectNoFrom(adapter.nowMilliseconds().as('now'))
+      .executeTakeFirstOrThrow();
+    const now = Number(rawNow);
+    const successes = outcomes.filter((outcome): outcome is SucceededOutcome => outcome.kind === 'succeeded');
+    const failures = outcomes.filter((outcome): outcome is FailedOutcome => outcome.kind === 'failed');
+
+    for (const part of chunk(successes, rowsPerStatement(adapter.maxParameters, 2, 2000))) {
+      const rows = await transaction
+        .updateTable('jobs')
+        .set({
+          status: 'SUCCEEDED',
+          result_run_id: sql`current_run_id`,
+          completed_at: now,
+          updated_at: now,
+          locked_by: null,
+          locked_at: null,
+          lease_expires_at: null,
+          current_run_id: null,
+          last_error: null,
+          last_error_code: null,
+        })
+        .where('id', 'in', part.map((outcome) => outcome.held.jobId))
+        .where('current_run_id', 'in', part.map((outcome) => outcome.held.runId))
+        .where('status', '=', 'RUNNING')
+        .returning('result_run_id')
+        .execute();
+      for (const row of rows) recorded.accepted.add(row.result_run_id!);
+    }
+
+    for (const failure of failures) {
+      const exhausted = sql<boolean>`attempt_count >= max_attempts`;
+      const row = await transaction
+        .updateTable('jobs')
+        .set({
+          status: failure.retryable ? sql`case when ${exhausted} then 'DEADLETTER' else 'RETRY' end` : 'DEADLETTER',
+          completed_at: failure.retryable ? sql`case when ${exhausted} then ${sql.lit(now)} else null end` : now,
+          available_at: now + Math.max(0, Math.round(failure.retryDelayMs)),
+          updated_at: now,
+          locked_by: null,
+          locked_at: null,
+          lease_expires_at: null,
+          current_run_id: null,
+          last_error: failure.error.message,
+          last_error_code: failure.error.code,
+        })
+        .where('id', '=', failure.held.jobId)
+        .where('current_run_id', '=', failure.held.runId)
+        .where('status', '=', 'RUNNING')
+        .returning('status')
+        .executeTakeFirst();
+      if (!row) continue;
+      recorded.accepted.add(failure.held.runId);
+      if (row.status === 'DEADLETTER') recorded.deadLettered.add(failure.held.runId);
+    }
+
+    for (const outcome of outcomes) {
+      if (!recorded.accepted.has(outcome.held.runId)) recorded.refused.add(outcome.held.runId);
+    }
+    await insertRuns(transaction, adapter.maxParameters, outcomes, recorded);
+    await insertArtifacts(transaction, adapter.maxParameters, outcomes, now);
+    return recorded;
+  });
+}
+
+function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRow {
+  const refused = recorded.refused.has(outcome.held.runId);
+  const status: RunStatus = refused ? 'ABANDONED' : outcome.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
+  const record = outcome.record;
+  const ownError = outcome.kind === 'failed' ? outcome.error : null;
+  const refusal = `result refused: the attempt no longer held the job when it finished (${outcome.kind}${
+    ownError ? `: ${ownError.message}` : ''
+  })`;
+  return {
+    id: outcome.held.runId,
+    job_id: outcome.held.jobId,
+    attempt: outcome.attempt,
+    status,
+    worker_id: record.workerId,
+    provider: record.provider ?? null,
+    base_url: record.baseUrl ?? null,
+    model_name: record.modelName ?? null,
+    model_tag: record.modelTag ?? null,
+    model_digest: record.modelDigest ?? null,
+    options: record.options === undefined ? null : JSON.stringify(record.options),
+    metrics: record.metrics === undefined ? null : JSON.stringify(record.metrics),
+    prompt_tokens: record.promptTokens ?? null,
+    completion_tokens: record.completionTokens ?? null,
+    error: refused ? refusal : (ownError?.message ?? null),
+    error_code: refused ? 'lease_lost' : (ownError?.code ?? null),
+    lake_dir: record.lakeDir ?? null,
+    started_at: Math.round(record.startedAt),
+    completed_at: Math.round(record.completedAt),
+    duration_ms: Math.max(0, Math.round(record.completedAt - record.startedAt)),
+  };
+}
+
+async function insertRuns(
+  transaction: Kysely<Database>,
+  maxParameters: number,
+  outcomes: readonly AttemptOutcome[],
+  recorded: RecordedOutcomes,
+): Promise<void> {
+  const rows = outcomes.map((outcome) => toRunRow(outcome, recorded));
+  for (const part of chunk(rows, rowsPerStatement(maxParameters, 21, 500))) {
+    await transaction
+      .insertInto('runs')
+      .values(part)
+      // A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did.
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({
+          worker_id: eb.ref('excluded.worker_id'),
+          provider: eb.ref('excluded.provider'),
+          base_url: eb.ref('excluded.base_url'),
+          model_name: eb.ref('excluded.model_name'),
+          model_tag: eb.ref('excluded.model_tag'),
+          model_digest: eb.ref('excluded.model_digest'),
+          options: eb.ref('excluded.options'),
+          metrics: eb.ref('excluded.metrics'),
+          prompt_tokens: eb.ref('excluded.prompt_tokens'),
+          completion_tokens: eb.ref('excluded.completion_tokens'),
+          lake_dir: eb.ref('excluded.lake_dir'),
+          error: sql`runs.error || '; ' || excluded.error`,
+        })),
+      )
+      .execute();
+  }
+}
+
+async function insertArtifacts(
+  transaction: Kysely<Database>,
+  maxParameters: number,
+  outcomes: readonly AttemptOutcome[],
+  now: number,
+): Promise<void> {
+  const rows: NewArtifactRow[] = [];
+  for (const outcome of outcomes) {
+    for (const artifact of outcome.artifacts) {
+      rows.push({
+        run_id: outcome.held.runId,
+        job_id: outcome.held.jobId,
+        artifact_type: artifact.type,
+        lake_path: artifact.lakePath,
+        sha256: artifact.sha256,
+        bytes: artifact.bytes,
+        created_at: now,
+      });
+    }
+  }
+  for (const part of chunk(rows, rowsPerStatement(maxParameters, 7, 1000))) {
+    await transaction.insertInto('artifacts').values(part).execute();
+  }
+}
