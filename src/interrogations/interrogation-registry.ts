@@ -1,0 +1,164 @@
+/**
+ * The interrogation registry: maps keys to interrogations and holds their compiled Ajv validators (input
+ * and output schemas compiled once, on registration; the template is parsed then too, so a broken
+ * interrogation fails when it is added, not when a job runs).
+ */
+import Mustache from 'mustache';
+import type { Interrogation } from './interrogation.ts';
+import { loadInterrogationsFolder } from './load-interrogations-folder.ts';
+import { swEntityFactsV1 } from './sw-entity-facts-v1.ts';
+import {
+  createOutputValidator,
+  InvalidJsonSchemaError,
+  type OutputValidator,
+  type ValidationResult,
+} from '../validation/output-validator.ts';
+
+export class UnknownInterrogationError extends Error {
+  override readonly name = 'UnknownInterrogationError';
+  readonly key: string;
+  readonly knownKeys: string[];
+
+  constructor(key: string, knownKeys: string[]) {
+    const known = knownKeys.length > 0 ? knownKeys.join(', ') : '(none)';
+    super(`unknown interrogation ${JSON.stringify(key)}; known interrogations: ${known}`);
+    this.key = key;
+    this.knownKeys = knownKeys;
+  }
+}
+
+export class DuplicateInterrogationError extends Error {
+  override readonly name = 'DuplicateInterrogationError';
+  readonly key: string;
+
+  constructor(key: string, existingSource: string, newSource: string) {
+    super(`interrogation ${JSON.stringify(key)} from ${newSource} is already registered (from ${existingSource})`);
+    this.key = key;
+  }
+}
+
+/** An interrogation whose schemas do not compile or whose template does not parse. */
+export class InvalidInterrogationError extends Error {
+  override readonly name = 'InvalidInterrogationError';
+  readonly key: string;
+
+  constructor(interrogation: Interrogation, problem: string, cause?: unknown) {
+    super(`interrogation ${JSON.stringify(interrogation.key)} (${interrogation.source}): ${problem}`, { cause });
+    this.key = interrogation.key;
+  }
+}
+
+export interface InterrogationValidators {
+  /** Applies input-schema defaults (to a copy) and returns the completed input as `value`. */
+  input: OutputValidator;
+  output: OutputValidator;
+}
+
+interface Entry {
+  interrogation: Interrogation;
+  validators: InterrogationValidators;
+}
+
+function compile(interrogation: Interrogation): Entry {
+  const compileSchema = (which: 'inputSchema' | 'outputSchema'): OutputValidator => {
+    try {
+      return which === 'inputSchema'
+        ? createOutputValidator(interrogation.inputSchema, {
+            applyDefaults: true,
+            mismatchPhrase: `the input does not match the input schema of ${interrogation.key}`,
+          })
+        : createOutputValidator(interrogation.outputSchema);
+    } catch (error) {
+      if (error instanceof InvalidJsonSchemaError) {
+        throw new InvalidInterrogationError(interrogation, `${which} is not a valid JSON Schema: ${error.message}`, error);
+      }
+      throw error;
+    }
+  };
+  try {
+    Mustache.parse(interrogation.promptTemplate);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidInterrogationError(interrogation, `promptTemplate is not a valid mustache template: ${reason}`, error);
+  }
+  return { interrogation, validators: { input: compileSchema('inputSchema'), output: compileSchema('outputSchema') } };
+}
+
+export class InterrogationRegistry {
+  readonly #entries = new Map<string, Entry>();
+
+  /** Adds an interrogation; throws on a duplicate key or an invalid schema or template. */
+  register(interrogation: Interrogation): this {
+    this.#checkNotRegistered(interrogation);
+    this.#entries.set(interrogation.key, compile(interrogation));
+    return this;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** Throws `UnknownInterrogationError` (listing the known keys) when `key` is not registered. */
+  get(key: string): Interrogation {
+    return this.#entry(key).interrogation;
+  }
+
+  /** All interrogations, sorted by key. */
+  list(): Interrogation[] {
+    return this.keys().map((key) => this.#entries.get(key)!.interrogation);
+  }
+
+  /** All keys, sorted. */
+  keys(): string[] {
+    return [...this.#entries.keys()].sort();
+  }
+
+  /** The compiled validators of an interrogation. */
+  validators(key: string): InterrogationValidators {
+    return this.#entry(key).validators;
+  }
+
+  /** Enqueue-time check of a (parsed) job input; on success `value` has the schema defaults filled in. */
+  validateInput(key: string, input: unknown): ValidationResult {
+    return this.#entry(key).validators.input.validateValue(input);
+  }
+
+  /** Checks a model's answer text against the output schema (fail closed: see `createOutputValidator`). */
+  validateOutput(key: string, text: string): ValidationResult {
+    return this.#entry(key).validators.output.validate(text);
+  }
+
+  /**
+   * Loads every `*.json` interrogation in `directory` and registers them all, or none when any file is
+   * invalid. Returns the loaded interrogations.
+   */
+  async loadFolder(directory: string): Promise<Interrogation[]> {
+    const reservedKeys = new Map([...this.#entries].map(([key, entry]) => [key, entry.interrogation.source]));
+    const loaded = await loadInterrogationsFolder(directory, { reservedKeys });
+    const entries = loaded.map((interrogation) => compile(interrogation));
+    for (const entry of entries) this.#checkNotRegistered(entry.interrogation);
+    for (const entry of entries) this.#entries.set(entry.interrogation.key, entry);
+    return loaded;
+  }
+
+  #checkNotRegistered(interrogation: Interrogation): void {
+    const existing = this.#entries.get(interrogation.key);
+    if (existing) throw new DuplicateInterrogationError(interrogation.key, existing.interrogation.source, interrogation.source);
+  }
+
+  #entry(key: string): Entry {
+    const entry = this.#entries.get(key);
+    if (!entry) throw new UnknownInterrogationError(key, this.keys());
+    return entry;
+  }
+}
+
+/** The interrogations Holocron ships with. */
+export const builtinInterrogations: readonly Interrogation[] = [swEntityFactsV1];
+
+/** A registry holding the built-in interrogations. */
+export function createDefaultRegistry(): InterrogationRegistry {
+  const registry = new InterrogationRegistry();
+  for (const interrogation of builtinInterrogations) registry.register(interrogation);
+  return registry;
+}
