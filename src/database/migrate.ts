@@ -33,6 +33,7 @@ export async function migrateToLatest(database: HolocronDatabase): Promise<Migra
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    migrationTableSchema: adapter.migrationSchema,
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {

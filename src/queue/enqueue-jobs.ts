@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database, NewJobRow } from '../database/database.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
 
+/** A file reference stored with the job (same shape as the evidence module's EvidenceRef). */
 export interface EvidenceRef {
   /** Relative to the evidence root. */
   path: string;
@@ -72,7 +73,7 @@ export async function enqueueJobs(
       const inserted = await transaction
         .insertInto('jobs')
         .values(rows)
-        .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+        .onConflict((conflict) => conflict.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
         .returning(['id', 'dedupe_key'])
         .execute();
       results.push(...(await matchInsertedRows(transaction, part, inserted)));

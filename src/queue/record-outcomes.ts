@@ -5,8 +5,9 @@
  * refused — the job never ends with two successful attempts — but its attempt and artifacts are still
  * recorded (as ABANDONED) so nothing it did is lost from the audit trail.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { ArtifactType, Database, NewArtifactRow, NewRunRow, RunStatus } from '../database/database.ts';
+import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
 import type { HeldAttempt } from './held-attempt.ts';
@@ -101,8 +102,8 @@ export async function recordOutcomes(
           last_error: null,
           last_error_code: null,
         })
-        .where('id', 'in', part.map((outcome) => outcome.held.jobId))
-        .where('current_run_id', 'in', part.map((outcome) => outcome.held.runId))
+        .where(adapter.inList('id', part.map((outcome) => outcome.held.jobId), 'bigint'))
+        .where(adapter.inList('current_run_id', part.map((outcome) => outcome.held.runId), 'text'))
         .where('status', '=', 'RUNNING')
         .returning('result_run_id')
         .execute();
@@ -138,8 +139,8 @@ export async function recordOutcomes(
     for (const outcome of outcomes) {
       if (!recorded.accepted.has(outcome.held.runId)) recorded.refused.add(outcome.held.runId);
     }
-    await insertRuns(transaction, adapter.maxParameters, outcomes, recorded);
-    await insertArtifacts(transaction, adapter.maxParameters, outcomes, now);
+    await insertRuns(transaction, adapter, outcomes, recorded);
+    await insertArtifacts(transaction, adapter, outcomes, now);
     return recorded;
   });
 }
@@ -176,17 +177,63 @@ function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRo
   };
 }
 
+const runColumns: BulkColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'job_id', type: 'bigint' },
+  { name: 'attempt', type: 'integer' },
+  { name: 'status', type: 'text' },
+  { name: 'worker_id', type: 'text' },
+  { name: 'provider', type: 'text' },
+  { name: 'base_url', type: 'text' },
+  { name: 'model_name', type: 'text' },
+  { name: 'model_tag', type: 'text' },
+  { name: 'model_digest', type: 'text' },
+  { name: 'options', type: 'text' },
+  { name: 'metrics', type: 'text' },
+  { name: 'prompt_tokens', type: 'integer' },
+  { name: 'completion_tokens', type: 'integer' },
+  { name: 'error', type: 'text' },
+  { name: 'error_code', type: 'text' },
+  { name: 'lake_dir', type: 'text' },
+  { name: 'started_at', type: 'bigint' },
+  { name: 'completed_at', type: 'bigint' },
+  { name: 'duration_ms', type: 'integer' },
+];
+
+const artifactColumns: BulkColumn[] = [
+  { name: 'run_id', type: 'text' },
+  { name: 'job_id', type: 'bigint' },
+  { name: 'artifact_type', type: 'text' },
+  { name: 'lake_path', type: 'text' },
+  { name: 'sha256', type: 'text' },
+  { name: 'bytes', type: 'bigint' },
+  { name: 'created_at', type: 'bigint' },
+];
+
+/** INSERT with VALUES, or the dialect's cheaper bulk form. */
+function insertRows<Table extends 'runs' | 'artifacts'>(
+  transaction: Kysely<Database>,
+  adapter: DialectAdapter,
+  table: Table,
+  rows: Insertable<Database[Table]>[],
+  columns: readonly BulkColumn[],
+) {
+  const bulk = adapter.bulkRows(rows as Record<string, unknown>[], columns);
+  const query = transaction.insertInto(table);
+  return bulk
+    ? query.columns(columns.map((column) => column.name) as never).expression(bulk as never)
+    : query.values(rows as never);
+}
+
 async function insertRuns(
   transaction: Kysely<Database>,
-  maxParameters: number,
+  adapter: DialectAdapter,
   outcomes: readonly AttemptOutcome[],
   recorded: RecordedOutcomes,
 ): Promise<void> {
   const rows = outcomes.map((outcome) => toRunRow(outcome, recorded));
-  for (const part of chunk(rows, rowsPerStatement(maxParameters, 21, 500))) {
-    await transaction
-      .insertInto('runs')
-      .values(part)
+  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, runColumns.length, 1000))) {
+    await insertRows(transaction, adapter, 'runs', part, runColumns)
       // A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did.
       .onConflict((conflict) =>
         conflict.column('id').doUpdateSet((eb) => ({
@@ -210,7 +257,7 @@ async function insertRuns(
 
 async function insertArtifacts(
   transaction: Kysely<Database>,
-  maxParameters: number,
+  adapter: DialectAdapter,
   outcomes: readonly AttemptOutcome[],
   now: number,
 ): Promise<void> {
@@ -228,7 +275,7 @@ async function insertArtifacts(
       });
     }
   }
-  for (const part of chunk(rows, rowsPerStatement(maxParameters, 7, 1000))) {
-    await transaction.insertInto('artifacts').values(part).execute();
+  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, artifactColumns.length, 2000))) {
+    await insertRows(transaction, adapter, 'artifacts', part, artifactColumns).execute();
   }
 }

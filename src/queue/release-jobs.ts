@@ -25,8 +25,8 @@ export async function releaseJobs(database: HolocronDatabase, held: readonly Hel
         lease_expires_at: null,
         current_run_id: null,
       })
-      .where('id', 'in', part.map((attempt) => attempt.jobId))
-      .where('current_run_id', 'in', part.map((attempt) => attempt.runId))
+      .where(adapter.inList('id', part.map((attempt) => attempt.jobId), 'bigint'))
+      .where(adapter.inList('current_run_id', part.map((attempt) => attempt.runId), 'text'))
       .where('status', '=', 'RUNNING')
       .executeTakeFirst();
     released += Number(result.numUpdatedRows);

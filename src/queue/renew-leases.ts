@@ -22,8 +22,8 @@ export async function renewLeases(
     const rows = await db
       .updateTable('jobs')
       .set({ lease_expires_at: sql`${now} + ${leaseMs}` })
-      .where('id', 'in', part.map((attempt) => attempt.jobId))
-      .where('current_run_id', 'in', part.map((attempt) => attempt.runId))
+      .where(adapter.inList('id', part.map((attempt) => attempt.jobId), 'bigint'))
+      .where(adapter.inList('current_run_id', part.map((attempt) => attempt.runId), 'text'))
       .where('status', '=', 'RUNNING')
       .where('locked_by', '=', workerId)
       .returning('current_run_id')

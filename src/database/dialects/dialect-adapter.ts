@@ -2,7 +2,7 @@
  * Everything that differs between SQLite and PostgreSQL lives behind this interface, as capability
  * flags and small SQL fragments. Queue code asks the adapter; it never tests the dialect's name.
  */
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Database } from '../database.ts';
 
 export interface DialectAdapter {
@@ -24,6 +24,25 @@ export interface DialectAdapter {
    * processes never deadlock upgrading a read lock; PostgreSQL an ordinary transaction).
    */
   writeTransaction<T>(db: Kysely<Database>, work: (transaction: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * `column IN (values)`. PostgreSQL binds the whole list as one array parameter (`= any($1)`), which
+   * keeps big batches cheap to send and plan; SQLite binds one parameter per value.
+   */
+  inList(column: string, values: readonly (string | number)[], type: ColumnType): Expression<SqlBool>;
+  /**
+   * Rows for a bulk `INSERT … SELECT`, when the dialect has a cheaper form than a VALUES list
+   * (PostgreSQL: `unnest` of one array per column). Null: use `.values(rows)`.
+   */
+  bulkRows(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): RawBuilder<unknown> | null;
+  /** Schema that holds the migration bookkeeping tables (PostgreSQL), so other schemas' copies are ignored. */
+  readonly migrationSchema: string | undefined;
   /** Prepare a fresh database for migrations (e.g. create the PostgreSQL schema named in the URL). */
   prepare(db: Kysely<Database>): Promise<void>;
+}
+
+export type ColumnType = 'bigint' | 'integer' | 'text';
+
+export interface BulkColumn {
+  name: string;
+  type: ColumnType;
 }

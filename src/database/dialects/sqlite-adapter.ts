@@ -1,5 +1,5 @@
 /** SQLite (better-sqlite3, WAL): the embedded default. */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../database.ts';
 import type { DialectAdapter } from './dialect-adapter.ts';
 
@@ -28,5 +28,8 @@ export const sqliteAdapter: DialectAdapter = {
       }
     });
   },
+  migrationSchema: undefined,
+  inList: (column, values) => sql<SqlBool>`${sql.ref(column)} in (${sql.join(values.length > 0 ? values : [null])})`,
+  bulkRows: () => null,
   async prepare() {},
 };

@@ -1,0 +1,52 @@
+/**
+ * Errors are mapped to messages and exit codes once, here at the edge. A user's mistake (bad flag
+ * value, invalid job, unknown job id) exits 2 with a one-line reason; anything else exits 1.
+ */
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config/load-config.ts';
+import { DatabaseUrlError } from '../database/open-database.ts';
+import { MigrationError } from '../database/migrate.ts';
+import { EvidencePathError } from '../evidence/resolve-evidence-path.ts';
+import { InterrogationFolderError } from '../interrogations/load-interrogations-folder.ts';
+import { UnknownInterrogationError } from '../interrogations/interrogation-registry.ts';
+import { JobRequestError } from '../pipeline/job-request.ts';
+import { JobNotFoundError, JobStateError } from '../queue/queue-errors.ts';
+
+/** A problem with what the user asked for, reported without a stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const userErrors = [
+  UsageError,
+  ConfigError,
+  DatabaseUrlError,
+  EvidencePathError,
+  InterrogationFolderError,
+  UnknownInterrogationError,
+  JobRequestError,
+  JobNotFoundError,
+  JobStateError,
+];
+
+export function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (userErrors.some((type) => error instanceof type)) {
+    process.stderr.write(`holocron: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (error instanceof MigrationError) {
+    process.stderr.write(`holocron: ${error.message}\n`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`holocron: ${message}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else if (isConnectionError(error)) process.stderr.write('holocron: is the database reachable? (--db, HOLOCRON_DB)\n');
+  return 1;
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '3D000' || code === '28P01';
+}

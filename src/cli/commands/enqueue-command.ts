@@ -1,0 +1,162 @@
+/**
+ * `holocron enqueue`: one job from flags, or many from a JSONL file (one job per line, all in one
+ * transaction, a progress bar for big files). Everything is validated before anything is written.
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { LabelledRequest } from '../../pipeline/job-request.ts';
+import { UsageError } from '../cli-errors.ts';
+import { contextFrom, withHolocron } from '../command-context.ts';
+import { collectOption, integerOption, positiveIntegerOption } from '../option-parsers.ts';
+
+interface EnqueueFlags {
+  interrogation?: string;
+  entityType?: string;
+  entityId?: string;
+  evidence: string[];
+  evidenceFile: string[];
+  priority?: number;
+  model?: string;
+  maxAttempts?: number;
+  dedupeKey?: string;
+  runLabel?: string;
+  input?: string;
+  delaySeconds?: number;
+  from?: string;
+  json?: boolean;
+}
+
+/** Files with more lines than this get a progress bar. */
+const progressBarThreshold = 2_000;
+
+export function registerEnqueueCommand(program: Command): void {
+  program
+    .command('enqueue')
+    .description('Enqueue a job from flags, or many jobs from a JSONL file (--from)')
+    .option('-i, --interrogation <key>', 'interrogation key, e.g. sw_entity_facts_v1 (default for --from lines that name none)')
+    .option('--entity-type <type>', 'input.entity_type')
+    .option('--entity-id <id>', 'input.entity_id')
+    .option('--evidence <text>', 'inline evidence text (repeatable)', collectOption, [])
+    .option('--evidence-file <path>', 'evidence file, relative to the evidence root, read when the job runs (repeatable)', collectOption, [])
+    .option('--input <json>', 'the job input as a JSON object (entity flags and evidence are merged into it)')
+    .option('--priority <n>', 'higher runs first (default: the interrogation\'s, else 100)', integerOption)
+    .option('--model <name>', 'model for this job (overrides the worker default)')
+    .option('--max-attempts <n>', 'attempts before the job is dead-lettered', positiveIntegerOption)
+    .option('--dedupe-key <key>', 'skip if a job with this key exists')
+    .option('--run-label <label>', 'group jobs into an experiment')
+    .option('--delay-seconds <s>', 'not before this many seconds from now', Number)
+    .option('--from <file>', 'JSONL file: one job per line (same fields as the flags, snake_case)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  holocron enqueue -i sw_entity_facts_v1 --entity-type character --entity-id luke_skywalker \\
+      --evidence "Luke Skywalker was born on Tatooine in 19 BBY."
+  holocron enqueue -i sw_entity_facts_v1 --from jobs.jsonl
+
+A JSONL line: {"entity_type":"planet","entity_id":"tatooine","evidence":["Tatooine is a desert planet."],"priority":50}
+Fields: interrogation, input, entity_type, entity_id, evidence, evidence_files, priority, model,
+max_attempts, dedupe_key, run_label, delay_seconds.`,
+    )
+    .action(async (flags: EnqueueFlags, command: Command) => {
+      const context = contextFrom(command);
+      const requests = flags.from ? await readJsonl(flags.from) : [{ where: 'flags', request: requestFromFlags(flags) }];
+      if (flags.from && hasSingleJobFlags(flags)) {
+        throw new UsageError('--from takes the jobs from the file; give per-job fields in its lines, not as flags (only --interrogation applies to all)');
+      }
+      await withHolocron(context, async (holocron) => {
+        const bar = requests.length >= progressBarThreshold && process.stderr.isTTY ? createBar(requests.length) : null;
+        const started = performance.now();
+        const results = await holocron.enqueue(requests, {
+          defaultInterrogation: flags.interrogation,
+          onProgress: (written) => bar?.update(written),
+        });
+        bar?.stop();
+        const seconds = (performance.now() - started) / 1000;
+        const added = results.filter((result) => !result.deduplicated);
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ enqueued: added.length, deduplicated: results.length - added.length, jobs: results })}\n`);
+        } else if (results.length === 1) {
+          const [job] = results;
+          process.stdout.write(job!.deduplicated ? `Job ${job!.id} already exists (same dedupe key); nothing added.\n` : `Enqueued job ${job!.id}.\n`);
+        } else {
+          process.stdout.write(
+            `Enqueued ${added.length} jobs` +
+              (added.length > 0 ? ` (ids ${added[0]!.id}–${added.at(-1)!.id})` : '') +
+              `${results.length - added.length > 0 ? `, ${results.length - added.length} already existed` : ''} in ${seconds.toFixed(2)} s.\n`,
+          );
+        }
+      });
+    });
+}
+
+function hasSingleJobFlags(flags: EnqueueFlags): boolean {
+  return Boolean(
+    flags.entityType || flags.entityId || flags.evidence.length || flags.evidenceFile.length || flags.input ||
+      flags.priority !== undefined || flags.model || flags.maxAttempts !== undefined || flags.dedupeKey || flags.runLabel,
+  );
+}
+
+function requestFromFlags(flags: EnqueueFlags): Record<string, unknown> {
+  let input: unknown;
+  if (flags.input !== undefined) {
+    try {
+      input = JSON.parse(flags.input);
+    } catch (error) {
+      throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
+    }
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('--input must be a JSON object');
+  }
+  const request: Record<string, unknown> = {
+    interrogation: flags.interrogation,
+    input,
+    entity_type: flags.entityType,
+    entity_id: flags.entityId,
+    evidence: flags.evidence.length > 0 ? flags.evidence : undefined,
+    evidence_files: flags.evidenceFile.length > 0 ? flags.evidenceFile : undefined,
+    priority: flags.priority,
+    model: flags.model,
+    max_attempts: flags.maxAttempts,
+    dedupe_key: flags.dedupeKey,
+    run_label: flags.runLabel,
+    delay_seconds: flags.delaySeconds,
+  };
+  if (flags.delaySeconds !== undefined && !(flags.delaySeconds >= 0)) throw new UsageError('--delay-seconds must be a number, 0 or more');
+  return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
+}
+
+async function readJsonl(file: string): Promise<LabelledRequest[]> {
+  if (!fs.existsSync(file)) throw new UsageError(`--from: no such file: ${file}`);
+  const requests: LabelledRequest[] = [];
+  const problems: string[] = [];
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (line.trim() === '') continue;
+    try {
+      requests.push({ where: `${file} line ${number}`, request: JSON.parse(line) });
+    } catch (error) {
+      problems.push(`${file} line ${number}: not valid JSON (${(error as Error).message})`);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 20);
+    if (problems.length > 20) shown.push(`… and ${problems.length - 20} more`);
+    throw new UsageError(`${problems.length} malformed line${problems.length > 1 ? 's' : ''}, nothing was enqueued:\n  ${shown.join('\n  ')}`);
+  }
+  if (requests.length === 0) throw new UsageError(`--from: ${file} holds no jobs`);
+  return requests;
+}
+
+function createBar(total: number): cliProgress.SingleBar {
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'enqueue [{bar}] {percentage}% | {value}/{total} jobs | {eta}s left', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return bar;
+}

@@ -1,0 +1,70 @@
+/**
+ * `holocron work --once | --drain | --loop`: runs a worker over the queue. SIGINT/SIGTERM stops
+ * claiming, gives back jobs not yet started and lets attempts in flight finish; a second signal cuts
+ * them off.
+ */
+import { Command, Option } from 'commander';
+import type { WorkerMode } from '../../worker/worker.ts';
+import { UsageError } from '../cli-errors.ts';
+import { contextFrom, withHolocron } from '../command-context.ts';
+import { integerOption, positiveIntegerOption, positiveNumberOption } from '../option-parsers.ts';
+
+interface WorkFlags {
+  once?: boolean;
+  loop?: boolean;
+  drain?: boolean;
+  json?: boolean;
+}
+
+export function registerWorkCommand(program: Command): void {
+  program
+    .command('work')
+    .description('Run a worker: claim jobs, call the model, validate, keep everything in the lake')
+    .addOption(new Option('--once', 'process one job, then exit').conflicts(['loop', 'drain']))
+    .addOption(new Option('--drain', 'process until no job is ready, then exit').conflicts(['loop', 'once']))
+    .addOption(new Option('--loop', 'run until stopped, polling when the queue is empty').conflicts(['once', 'drain']))
+    .option('-c, --concurrency <n>', 'LLM calls in flight in this process', positiveIntegerOption)
+    .option('--prefetch <n>', 'jobs claimed ahead of free slots', integerOption)
+    .option('--worker-id <id>', 'this worker\'s name in leases and attempts (default: host-pid)')
+    .option('--poll-seconds <s>', 'wait between polls of an empty queue', positiveNumberOption)
+    .option('--lease-seconds <s>', 'lease on a claimed job, renewed while it runs', positiveNumberOption)
+    .option('--model <name>', 'model for jobs that name none')
+    .option('--ollama-url <url>', 'the Ollama server')
+    .option('--no-stream', 'ask for whole answers instead of NDJSON streams')
+    .option('--json', 'print the summary as JSON')
+    .action(async (flags: WorkFlags, command: Command) => {
+      const modes = (['once', 'drain', 'loop'] as const).filter((mode) => flags[mode]);
+      if (modes.length !== 1) throw new UsageError('say how long to work: --once, --drain or --loop');
+      const mode: WorkerMode = modes[0]!;
+      const context = contextFrom(command);
+      await withHolocron(context, async (holocron) => {
+        const worker = holocron.createWorker({ mode, logger: context.logger });
+        const onSignal = (signal: NodeJS.Signals) => {
+          context.logger.info({ signal }, worker.stopping ? 'stopping now: cutting off attempts in flight' : 'stopping: finishing attempts in flight (signal again to cut them off)');
+          worker.stop();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        context.logger.info(
+          { mode, database: holocron.database.displayUrl, ollama: holocron.config.ollama.baseUrl, lake: holocron.lake.location, concurrency: holocron.config.worker.concurrency },
+          'worker starting',
+        );
+        const started = performance.now();
+        try {
+          const summary = await worker.run();
+          const seconds = (performance.now() - started) / 1000;
+          if (flags.json) process.stdout.write(`${JSON.stringify({ ...summary, seconds })}\n`);
+          else {
+            process.stdout.write(
+              `Worker finished in ${seconds.toFixed(1)} s: ${summary.claimed} claimed, ${summary.succeeded} succeeded, ` +
+                `${summary.failed} failed attempts (${summary.deadLettered} dead-lettered), ${summary.refused} refused (lease lost), ` +
+                `${summary.released} released, ${summary.reaped} expired leases taken back.\n`,
+            );
+          }
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+    });
+}

@@ -1,0 +1,46 @@
+/**
+ * The `holocron` command line: parses argv into options and hands them to the library. Each command
+ * lives in `commands/`; errors become messages and exit codes in one place (`cli-errors.ts`).
+ */
+import { Command } from 'commander';
+import { reportError } from './cli-errors.ts';
+import { registerDbCommand } from './commands/db-command.ts';
+import { registerDemoCommand } from './commands/demo-command.ts';
+import { registerEnqueueCommand } from './commands/enqueue-command.ts';
+import { registerJobsCommand } from './commands/jobs-command.ts';
+import { registerSimCommand } from './commands/sim-command.ts';
+import { registerWorkCommand } from './commands/work-command.ts';
+
+export function createProgram(): Command {
+  const program = new Command('holocron')
+    .description('Validated, reproducible, auditable structured data from LLMs: a durable job queue, workers and an audit lake.')
+    .option('--config <file>', 'config file (default: ./holocron.config.json if present, or HOLOCRON_CONFIG)')
+    .option('--db <url>', 'database: a SQLite file path or postgres://… (HOLOCRON_DB; default holocron.sqlite)')
+    .option('--lake-root <dir>', 'the lake folder (LAKE_ROOT; default ./lake)')
+    .option('--evidence-root <dir>', 'evidence files are confined to this folder (HOLOCRON_EVIDENCE_ROOT; default .)')
+    .option('--interrogations <dir>', 'a folder of your own interrogations (*.json)')
+    .option('-v, --verbose', 'debug logging')
+    .showHelpAfterError()
+    .exitOverride();
+  registerEnqueueCommand(program);
+  registerWorkCommand(program);
+  registerJobsCommand(program);
+  registerDbCommand(program);
+  registerSimCommand(program);
+  registerDemoCommand(program);
+  program.commands.forEach(function exitOverrideAll(command: Command) {
+    command.exitOverride();
+    command.commands.forEach(exitOverrideAll);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    return reportError(error, argv.includes('--verbose') || argv.includes('-v'));
+  }
+}

@@ -1,0 +1,24 @@
+/** Parsers for flag values: a bad value is refused by commander with the flag's name. */
+import { InvalidArgumentError } from 'commander';
+
+export function integerOption(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new InvalidArgumentError('must be a whole number');
+  return number;
+}
+
+export function positiveIntegerOption(value: string): number {
+  const number = integerOption(value);
+  if (number < 1) throw new InvalidArgumentError('must be 1 or more');
+  return number;
+}
+
+export function positiveNumberOption(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a number above 0');
+  return number;
+}
+
+export function collectOption(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

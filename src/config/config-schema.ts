@@ -1,0 +1,42 @@
+/** The configuration contract (zod): what a config file, the environment and flags may set. */
+import { z } from 'zod';
+
+const positiveInteger = z.number().int().positive();
+const seconds = z.number().positive();
+
+export const configSchema = z
+  .object({
+    database: z.object({ url: z.string().min(1), poolSize: positiveInteger }).strict(),
+    lake: z.object({ root: z.string().min(1) }).strict(),
+    evidence: z
+      .object({ root: z.string().min(1), maxItemChars: positiveInteger, maxTotalChars: positiveInteger })
+      .strict(),
+    interrogations: z.object({ directory: z.string().min(1).nullable() }).strict(),
+    ollama: z
+      .object({
+        baseUrl: z.string().url(),
+        model: z.string().min(1).nullable(),
+        temperature: z.number().min(0).max(2),
+        timeoutSeconds: seconds,
+        firstByteTimeoutSeconds: seconds,
+        keepAlive: z.union([z.string().regex(/^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)$/, 'a duration such as "5m"'), z.number()]),
+        stream: z.boolean(),
+      })
+      .strict(),
+    worker: z
+      .object({
+        id: z.string().min(1).nullable(),
+        concurrency: positiveInteger,
+        prefetch: z.number().int().min(0).nullable(),
+        pollSeconds: seconds,
+        leaseSeconds: z.number().min(0.05),
+        shutdownGraceSeconds: z.number().min(0),
+      })
+      .strict(),
+    retry: z.object({ baseDelaySeconds: z.number().min(0), maxDelaySeconds: z.number().min(0) }).strict(),
+    queue: z.object({ priority: z.number().int(), maxAttempts: positiveInteger }).strict(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+  })
+  .strict();
+
+export type HolocronConfig = z.infer<typeof configSchema>;

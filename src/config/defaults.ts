@@ -1,0 +1,65 @@
+/**
+ * Every default in one place. Layers on top, each overriding the one before:
+ * defaults → config file (holocron.config.json) → environment → command-line flags.
+ */
+export const defaults = {
+  database: {
+    /** A SQLite file path (the embedded default) or a postgres:// URL. */
+    url: 'holocron.sqlite',
+    /** PostgreSQL connections per process. */
+    poolSize: 4,
+  },
+  lake: {
+    /** Attempts land in `{root}/llm_runs/{yyyy}/{mm}/{dd}/{run_id}/`. */
+    root: 'lake',
+  },
+  evidence: {
+    /** Evidence file references are confined to this folder. */
+    root: '.',
+    maxItemChars: 20_000,
+    maxTotalChars: 60_000,
+  },
+  interrogations: {
+    /** A folder of user interrogations (`*.json`), loaded beside the built-in ones. */
+    directory: null as string | null,
+  },
+  ollama: {
+    baseUrl: 'http://127.0.0.1:11434',
+    /** Used when a job has no model hint; null means the interrogation's default model. */
+    model: null as string | null,
+    temperature: 0,
+    /** Seconds the stream may stay silent once the answer has started. */
+    timeoutSeconds: 120,
+    /** Seconds allowed until the first byte: model loading alone can take minutes (Ollama's own limit is 5m). */
+    firstByteTimeoutSeconds: 330,
+    keepAlive: '5m',
+    /** Streaming is Ollama's default; it also lets us notice a stalled generation. */
+    stream: true,
+  },
+  worker: {
+    /** Null: `{hostname}-{pid}`. */
+    id: null as string | null,
+    /** LLM calls in flight in one process. */
+    concurrency: 4,
+    /** Jobs claimed ahead of free slots (null: as many as `concurrency`). */
+    prefetch: null as number | null,
+    pollSeconds: 10,
+    /** A claimed job's lease; renewed every third of it while the attempt runs. */
+    leaseSeconds: 60,
+    /** On SIGINT/SIGTERM, how long attempts in flight may take to finish before they are cut off. */
+    shutdownGraceSeconds: 30,
+  },
+  retry: {
+    baseDelaySeconds: 2,
+    maxDelaySeconds: 300,
+  },
+  queue: {
+    priority: 100,
+    maxAttempts: 3,
+  },
+  log: {
+    level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
+  },
+};
+
+export type Defaults = typeof defaults;

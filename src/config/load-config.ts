@@ -1,0 +1,151 @@
+/**
+ * Builds the configuration from its layers — defaults → config file → environment → flags — and
+ * validates the result. An invalid value is reported with where it came from (the file, the variable
+ * or the flag), so the user knows what to fix.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { configSchema, type HolocronConfig } from './config-schema.ts';
+import { defaults } from './defaults.ts';
+
+/** Environment variables, by config path. The seed's names are kept where they existed. */
+export const environmentVariables: Record<string, { path: string; type: 'string' | 'number' | 'boolean' }> = {
+  HOLOCRON_DB: { path: 'database.url', type: 'string' },
+  HOLOCRON_DB_POOL_SIZE: { path: 'database.poolSize', type: 'number' },
+  LAKE_ROOT: { path: 'lake.root', type: 'string' },
+  HOLOCRON_EVIDENCE_ROOT: { path: 'evidence.root', type: 'string' },
+  HOLOCRON_INTERROGATIONS_DIR: { path: 'interrogations.directory', type: 'string' },
+  OLLAMA_BASE_URL: { path: 'ollama.baseUrl', type: 'string' },
+  OLLAMA_MODEL: { path: 'ollama.model', type: 'string' },
+  OLLAMA_TEMPERATURE: { path: 'ollama.temperature', type: 'number' },
+  OLLAMA_TIMEOUT_SECONDS: { path: 'ollama.timeoutSeconds', type: 'number' },
+  HOLOCRON_FIRST_BYTE_TIMEOUT_SECONDS: { path: 'ollama.firstByteTimeoutSeconds', type: 'number' },
+  OLLAMA_KEEP_ALIVE: { path: 'ollama.keepAlive', type: 'string' },
+  WORKER_ID: { path: 'worker.id', type: 'string' },
+  HOLOCRON_CONCURRENCY: { path: 'worker.concurrency', type: 'number' },
+  POLL_SECONDS: { path: 'worker.pollSeconds', type: 'number' },
+  HOLOCRON_LEASE_SECONDS: { path: 'worker.leaseSeconds', type: 'number' },
+  HOLOCRON_LOG_LEVEL: { path: 'log.level', type: 'string' },
+};
+
+export const configFileName = 'holocron.config.json';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  /** Values from command-line flags, by config path (e.g. `{'worker.concurrency': 8}`), labelled by flag name. */
+  flags?: Record<string, { value: unknown; flag: string }>;
+  /** An explicit config file (`--config`); otherwise HOLOCRON_CONFIG, then ./holocron.config.json if present. */
+  configFile?: string;
+  environment?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: HolocronConfig;
+  /** The config file that was read, if any. */
+  configFile: string | null;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const environment = options.environment ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const merged = structuredClone(defaults) as Record<string, unknown>;
+  const sources = new Map<string, string>();
+
+  const configFile = findConfigFile(options.configFile ?? environment.HOLOCRON_CONFIG, cwd);
+  if (configFile) {
+    const fromFile = readConfigFile(configFile);
+    for (const [key, value] of flatten(fromFile)) {
+      setPath(merged, key, value);
+      sources.set(key, `${configFile} (${key})`);
+    }
+  }
+  for (const [name, variable] of Object.entries(environmentVariables)) {
+    const raw = environment[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(merged, variable.path, convert(raw, variable.type));
+    sources.set(variable.path, `environment variable ${name}`);
+  }
+  for (const [key, { value, flag }] of Object.entries(options.flags ?? {})) {
+    if (value === undefined) continue;
+    setPath(merged, key, value);
+    sources.set(key, `flag ${flag}`);
+  }
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const source = sources.get(key) ?? (key ? `setting ${key}` : 'configuration');
+      const given = getPath(merged, key);
+      return `${source}: ${issue.message}${given !== undefined && typeof given !== 'object' ? ` (got ${JSON.stringify(given)})` : ''}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return { config: parsed.data, configFile };
+}
+
+function findConfigFile(explicit: string | undefined, cwd: string): string | null {
+  if (explicit) {
+    const resolved = path.resolve(cwd, explicit);
+    if (!fs.existsSync(resolved)) throw new ConfigError(`Config file not found: ${resolved}`);
+    return resolved;
+  }
+  const candidate = path.join(cwd, configFileName);
+  return fs.existsSync(candidate) ? candidate : null;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file ${file} must hold a JSON object.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** `{a: {b: 1}}` → `[['a.b', 1]]`; arrays and nulls are leaves. */
+function flatten(value: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  const entries: [string, unknown][] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    if (child !== null && typeof child === 'object' && !Array.isArray(child)) entries.push(...flatten(child as Record<string, unknown>, full));
+    else entries.push([full, child]);
+  }
+  return entries;
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (node[part] === null || typeof node[part] !== 'object') node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function getPath(target: Record<string, unknown>, key: string): unknown {
+  let node: unknown = target;
+  for (const part of key.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function convert(raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+  if (type === 'number') {
+    const number = Number(raw);
+    return Number.isFinite(number) && raw.trim() !== '' ? number : raw;
+  }
+  if (type === 'boolean') return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  return raw;
+}

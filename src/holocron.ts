@@ -1,0 +1,123 @@
+/**
+ * Holocron as a library: open it over a configuration, enqueue validated jobs, and run workers.
+ * The CLI is a thin layer over this; so is the demo.
+ *
+ *   const holocron = await openHolocron(loadConfig().config);
+ *   await holocron.enqueue([{ interrogation: 'sw_entity_facts_v1', entity_type: 'character', entity_id: 'luke_skywalker', evidence: ['…'] }]);
+ *   await holocron.createWorker({ mode: 'drain' }).run();
+ *   await holocron.close();
+ */
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { HolocronConfig } from './config/config-schema.ts';
+import { openDatabase, type HolocronDatabase } from './database/open-database.ts';
+import { createDefaultRegistry, type InterrogationRegistry } from './interrogations/interrogation-registry.ts';
+import { createLocalLake } from './lake/local-lake.ts';
+import type { Lake } from './lake/lake.ts';
+import { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
+import { prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
+import { createOllamaProvider } from './providers/ollama/create-ollama-provider.ts';
+import type { LlmProviderV1 } from './providers/llm-provider.ts';
+import { enqueueJobs, type EnqueuedJob } from './queue/enqueue-jobs.ts';
+import { Worker, type WorkerMode, type WorkerOptions } from './worker/worker.ts';
+
+export interface Holocron {
+  readonly config: HolocronConfig;
+  readonly database: HolocronDatabase;
+  readonly registry: InterrogationRegistry;
+  readonly lake: Lake;
+  /** Validates every request, then enqueues all of them in one transaction, or none. */
+  enqueue(requests: readonly (JobRequest | LabelledRequest)[], options?: EnqueueOptions): Promise<EnqueuedJob[]>;
+  createWorker(options?: CreateWorkerOptions): Worker;
+  close(): Promise<void>;
+}
+
+export interface EnqueueOptions {
+  /** For requests that name no interrogation. */
+  defaultInterrogation?: string;
+  onProgress?: (written: number, total: number) => void;
+}
+
+export interface CreateWorkerOptions {
+  mode?: WorkerMode;
+  logger?: Logger;
+  /** Another LLM backend than the configured Ollama server. */
+  provider?: LlmProviderV1;
+  onRecorded?: WorkerOptions['onRecorded'];
+}
+
+export interface OpenHolocronOptions {
+  /** Bring the database schema up to date on open (default true). */
+  migrate?: boolean;
+}
+
+export async function openHolocron(config: HolocronConfig, options: OpenHolocronOptions = {}): Promise<Holocron> {
+  const registry = createDefaultRegistry();
+  if (config.interrogations.directory) await registry.loadFolder(config.interrogations.directory);
+  const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, migrate: options.migrate });
+  const lake = createLocalLake(config.lake.root);
+
+  return {
+    config,
+    database,
+    registry,
+    lake,
+
+    async enqueue(requests, enqueueOptions = {}) {
+      const labelled: LabelledRequest[] = requests.map((request, index) =>
+        isLabelled(request) ? request : { where: `job ${index + 1}`, request },
+      );
+      const specs = await prepareJobSpecs(labelled, {
+        registry,
+        evidenceRoot: config.evidence.root,
+        defaultInterrogation: enqueueOptions.defaultInterrogation,
+        defaults: config.queue,
+      });
+      return enqueueJobs(database, specs, { onProgress: enqueueOptions.onProgress });
+    },
+
+    createWorker(workerOptions = {}) {
+      const provider =
+        workerOptions.provider ??
+        createOllamaProvider({
+          baseUrl: config.ollama.baseUrl,
+          stream: config.ollama.stream,
+          firstByteTimeoutMs: config.ollama.firstByteTimeoutSeconds * 1000,
+          idleTimeoutMs: config.ollama.timeoutSeconds * 1000,
+        });
+      const handler = createInterrogationHandler({
+        registry,
+        provider,
+        lake,
+        evidence: config.evidence,
+        model: config.ollama.model,
+        temperature: config.ollama.temperature,
+        keepAlive: config.ollama.keepAlive,
+      });
+      return new Worker({
+        database,
+        handler,
+        workerId: config.worker.id ?? defaultWorkerId(),
+        mode: workerOptions.mode ?? 'loop',
+        concurrency: config.worker.concurrency,
+        prefetch: config.worker.prefetch ?? undefined,
+        pollMs: config.worker.pollSeconds * 1000,
+        leaseMs: config.worker.leaseSeconds * 1000,
+        backoff: { baseDelayMs: config.retry.baseDelaySeconds * 1000, maxDelayMs: config.retry.maxDelaySeconds * 1000 },
+        shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+        logger: workerOptions.logger,
+        onRecorded: workerOptions.onRecorded,
+      });
+    },
+
+    close: () => database.close(),
+  };
+}
+
+export function defaultWorkerId(): string {
+  return `${os.hostname()}-${process.pid}`;
+}
+
+function isLabelled(request: JobRequest | LabelledRequest): request is LabelledRequest {
+  return typeof (request as LabelledRequest).where === 'string' && 'request' in request;
+}

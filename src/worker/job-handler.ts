@@ -1,0 +1,30 @@
+/**
+ * What a worker runs for each claimed job. The LLM interrogation pipeline is one handler; the
+ * benchmark's no-op is another. A handler reports its result as data; it does not touch the queue.
+ */
+import type { ClaimedJob } from '../queue/claimed-job.ts';
+import type { ArtifactRecord, AttemptError, AttemptRecord } from '../queue/record-outcomes.ts';
+
+export interface JobContext {
+  workerId: string;
+  /** Aborted when the worker loses the job's lease or is shutting down hard. */
+  signal: AbortSignal;
+}
+
+/** What the attempt did (its `runs` row), without the fields the worker fills in itself. */
+export type HandlerRecord = Omit<AttemptRecord, 'workerId' | 'startedAt' | 'completedAt'>;
+
+export type HandlerResult =
+  | { kind: 'succeeded'; record: HandlerRecord; artifacts: ArtifactRecord[] }
+  | {
+      kind: 'failed';
+      record: HandlerRecord;
+      artifacts: ArtifactRecord[];
+      error: AttemptError;
+      /** False when a retry cannot help: the job dead-letters at once. */
+      retryable: boolean;
+      /** A minimum wait before the retry (e.g. the server's Retry-After). */
+      retryAfterMs?: number;
+    };
+
+export type JobHandler = (job: ClaimedJob, context: JobContext) => Promise<HandlerResult>;

@@ -1,0 +1,353 @@
+/**
+ * The worker runtime: claims jobs in batches, runs up to `concurrency` handlers at once, renews the
+ * leases of everything it holds, and records outcomes with group commit (outcomes that finish while a
+ * write is in progress go together in the next one). On stop it claims nothing more, gives back jobs
+ * it has not started, lets attempts in flight finish (up to a grace period) and records them.
+ *
+ * Modes: `once` — one job, then exit; `drain` — until no job is ready and nothing is in hand;
+ * `loop` — forever, polling when the queue is empty, until stopped.
+ */
+import type { Logger } from 'pino';
+import type { HolocronDatabase } from '../database/open-database.ts';
+import { retryDelay, type BackoffPolicy } from '../queue/backoff.ts';
+import { claimJobs } from '../queue/claim-jobs.ts';
+import type { ClaimedJob } from '../queue/claimed-job.ts';
+import type { HeldAttempt } from '../queue/held-attempt.ts';
+import { reapExpiredLeases } from '../queue/reap-expired-leases.ts';
+import { recordOutcomes, type AttemptOutcome } from '../queue/record-outcomes.ts';
+import { releaseJobs } from '../queue/release-jobs.ts';
+import { renewLeases } from '../queue/renew-leases.ts';
+import type { HandlerResult, JobHandler } from './job-handler.ts';
+
+export type WorkerMode = 'once' | 'drain' | 'loop';
+
+export interface WorkerOptions {
+  database: HolocronDatabase;
+  handler: JobHandler;
+  workerId: string;
+  mode: WorkerMode;
+  concurrency: number;
+  /** Jobs claimed ahead of free slots; default `concurrency`. */
+  prefetch?: number;
+  pollMs: number;
+  leaseMs: number;
+  backoff: BackoffPolicy;
+  shutdownGraceMs: number;
+  logger?: Logger;
+  /** Called after each batch of outcomes is recorded. */
+  onRecorded?: (outcomes: readonly AttemptOutcome[], deadLettered: ReadonlySet<string>, refused: ReadonlySet<string>) => void;
+}
+
+export interface WorkerSummary {
+  claimed: number;
+  succeeded: number;
+  failed: number;
+  deadLettered: number;
+  /** Outcomes refused because the attempt had lost its job (lease expired and reclaimed). */
+  refused: number;
+  /** Jobs given back unstarted at shutdown. */
+  released: number;
+  /** Other workers' expired attempts this worker took back. */
+  reaped: number;
+}
+
+interface ActiveAttempt {
+  job: ClaimedJob;
+  controller: AbortController;
+}
+
+export class Worker {
+  private readonly options: Required<Pick<WorkerOptions, 'prefetch'>> & WorkerOptions;
+  private readonly waiting: ClaimedJob[] = [];
+  private readonly active = new Map<string, ActiveAttempt>();
+  /** Every attempt this worker holds a lease on: waiting, running, or finished but not yet recorded. */
+  private readonly held = new Map<string, HeldAttempt>();
+  private pendingOutcomes: AttemptOutcome[] = [];
+  private flushing: Promise<void> | null = null;
+  private stopRequested = false;
+  private forceRequested = false;
+  private wakeUp: (() => void) | null = null;
+  private lastReapAt = 0;
+  /** The last claim found nothing; reset when outcomes are recorded (retries may be ready) or a poll is due. */
+  private queueLooksEmpty = false;
+  private claimedTotal = 0;
+  private readonly summary: WorkerSummary = {
+    claimed: 0,
+    succeeded: 0,
+    failed: 0,
+    deadLettered: 0,
+    refused: 0,
+    released: 0,
+    reaped: 0,
+  };
+
+  constructor(options: WorkerOptions) {
+    if (options.concurrency < 1) throw new RangeError('concurrency must be at least 1');
+    this.options = { ...options, prefetch: options.prefetch ?? options.concurrency };
+  }
+
+  /** Stop claiming and wind down; a second call cuts attempts in flight off at once. */
+  stop(): void {
+    if (this.stopRequested) this.forceRequested = true;
+    this.stopRequested = true;
+    if (this.forceRequested) for (const attempt of this.active.values()) attempt.controller.abort(new Error('worker stopped'));
+    this.wake();
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  async run(): Promise<WorkerSummary> {
+    const { leaseMs } = this.options;
+    const renewal = setInterval(() => void this.renewHeldLeases(), Math.max(50, Math.floor(leaseMs / 3)));
+    try {
+      await this.reapIfDue(true);
+      await this.mainLoop();
+    } finally {
+      await this.shutdown();
+      clearInterval(renewal);
+    }
+    return { ...this.summary };
+  }
+
+  private async mainLoop(): Promise<void> {
+    const { mode, concurrency, pollMs } = this.options;
+    const capacity = mode === 'once' ? 1 : concurrency + this.options.prefetch;
+    while (!this.stopRequested) {
+      const canClaimMore = mode !== 'once' || this.claimedTotal === 0;
+      const deficit = capacity - this.held.size;
+      let claimed = 0;
+      // Claim when the queue may have work and the local buffer has room for a worthwhile batch
+      // (half the capacity), or nothing is waiting to start.
+      if (canClaimMore && !this.queueLooksEmpty && deficit > 0 && (deficit * 2 >= capacity || this.waiting.length === 0)) {
+        await this.reapIfDue(false);
+        claimed = await this.claim(mode === 'once' ? 1 : deficit);
+        this.queueLooksEmpty = claimed === 0;
+      }
+      this.startWaiting();
+      if (this.held.size === 0) {
+        if (!canClaimMore) break;
+        if (this.queueLooksEmpty) {
+          if (mode !== 'loop') break;
+          await this.sleep(pollMs);
+          this.queueLooksEmpty = false;
+        }
+        continue;
+      }
+      // Room left after a fruitful claim: claim again at once.
+      if (claimed > 0 && this.active.size < concurrency && capacity - this.held.size > 0) continue;
+      const pollWhileBusy = this.queueLooksEmpty && mode === 'loop' && this.active.size < concurrency;
+      const woken = await this.nextChange(pollWhileBusy ? pollMs : undefined);
+      if (!woken && pollWhileBusy) this.queueLooksEmpty = false;
+    }
+  }
+
+  private async claim(limit: number): Promise<number> {
+    const { database, workerId, leaseMs, logger } = this.options;
+    let jobs: ClaimedJob[];
+    try {
+      jobs = await claimJobs(database, workerId, limit, leaseMs);
+    } catch (error) {
+      logger?.error({ err: error }, 'claim failed; retrying after the poll interval');
+      await this.sleep(Math.min(this.options.pollMs, 5_000));
+      return 0;
+    }
+    for (const job of jobs) {
+      this.held.set(job.runId, { jobId: job.id, runId: job.runId });
+      this.waiting.push(job);
+    }
+    this.claimedTotal += jobs.length;
+    this.summary.claimed += jobs.length;
+    if (jobs.length > 0) logger?.debug({ count: jobs.length }, 'claimed jobs');
+    return jobs.length;
+  }
+
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.active.size < this.options.concurrency && !this.stopRequested) {
+      const job = this.waiting.shift()!;
+      const controller = new AbortController();
+      this.active.set(job.runId, { job, controller });
+      void this.runAttempt(job, controller);
+    }
+  }
+
+  private async runAttempt(job: ClaimedJob, controller: AbortController): Promise<void> {
+    const { handler, workerId, backoff, logger } = this.options;
+    const startedAt = Date.now();
+    let result: HandlerResult;
+    try {
+      result = await handler(job, { workerId, signal: controller.signal });
+    } catch (error) {
+      logger?.error({ err: error, jobId: job.id }, 'handler threw');
+      result = {
+        kind: 'failed',
+        record: {},
+        artifacts: [],
+        error: { code: 'internal_error', message: `internal error: ${(error as Error)?.message ?? String(error)}` },
+        retryable: true,
+      };
+    }
+    const completedAt = Date.now();
+    const base = {
+      held: { jobId: job.id, runId: job.runId },
+      attempt: job.attempt,
+      record: { ...result.record, workerId, startedAt, completedAt },
+      artifacts: result.artifacts,
+    };
+    const outcome: AttemptOutcome =
+      result.kind === 'succeeded'
+        ? { kind: 'succeeded', ...base }
+        : {
+            kind: 'failed',
+            ...base,
+            error: result.error,
+            retryable: result.retryable,
+            retryDelayMs: Math.max(retryDelay(backoff, job.attempt), result.retryAfterMs ?? 0),
+          };
+    this.active.delete(job.runId);
+    this.pendingOutcomes.push(outcome);
+    void this.flush();
+    this.wake();
+  }
+
+  /** Group commit: one write at a time; whatever finished meanwhile goes in the next write. */
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      try {
+        while (this.pendingOutcomes.length > 0) {
+          const batch = this.pendingOutcomes;
+          this.pendingOutcomes = [];
+          await this.recordWithRetry(batch);
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async recordWithRetry(batch: AttemptOutcome[]): Promise<void> {
+    const { database, logger, onRecorded } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const recorded = await recordOutcomes(database, batch);
+        for (const outcome of batch) {
+          this.held.delete(outcome.held.runId);
+          if (recorded.refused.has(outcome.held.runId)) this.summary.refused++;
+          else if (outcome.kind === 'succeeded') this.summary.succeeded++;
+          else this.summary.failed++;
+        }
+        this.summary.deadLettered += recorded.deadLettered.size;
+        if (recorded.refused.size > 0) logger?.warn({ count: recorded.refused.size }, 'outcomes refused: lease lost');
+        onRecorded?.(batch, recorded.deadLettered, recorded.refused);
+        // Failed attempts may have put jobs back in the queue, ready now.
+        if (batch.some((outcome) => outcome.kind === 'failed')) this.queueLooksEmpty = false;
+        this.wake();
+        return;
+      } catch (error) {
+        // Keep the outcomes and the leases; if the database stays away, the leases expire and
+        // another worker redoes the jobs — nothing is lost, at worst done twice and recorded once.
+        logger?.error({ err: error, attempt, count: batch.length }, 'recording outcomes failed; retrying');
+        if (this.forceRequested && attempt >= 3) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async renewHeldLeases(): Promise<void> {
+    const { database, workerId, leaseMs, logger } = this.options;
+    if (this.held.size === 0) return;
+    const held = [...this.held.values()];
+    let kept: Set<string>;
+    try {
+      kept = await renewLeases(database, workerId, held, leaseMs);
+    } catch (error) {
+      logger?.warn({ err: error }, 'lease renewal failed; will try again');
+      return;
+    }
+    for (const attempt of held) {
+      if (kept.has(attempt.runId) || !this.held.has(attempt.runId)) continue;
+      // Lost: stop working on it. Its outcome, if any, will be refused and audited.
+      logger?.warn({ jobId: attempt.jobId, runId: attempt.runId }, 'lease lost; abandoning the attempt');
+      const active = this.active.get(attempt.runId);
+      if (active) active.controller.abort(new Error('lease lost'));
+      const index = this.waiting.findIndex((job) => job.runId === attempt.runId);
+      if (index >= 0) {
+        this.waiting.splice(index, 1);
+        this.held.delete(attempt.runId);
+      }
+    }
+  }
+
+  private async reapIfDue(force: boolean): Promise<void> {
+    const interval = Math.max(1_000, this.options.leaseMs / 2);
+    if (!force && Date.now() - this.lastReapAt < interval) return;
+    this.lastReapAt = Date.now();
+    try {
+      const reaped = await reapExpiredLeases(this.options.database);
+      this.summary.reaped += reaped.length;
+      if (reaped.length > 0) this.options.logger?.info({ count: reaped.length }, 'took back jobs whose lease expired');
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'reaping expired leases failed');
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    const { database, shutdownGraceMs, logger } = this.options;
+    if (this.waiting.length > 0) {
+      const unstarted = this.waiting.splice(0);
+      try {
+        this.summary.released += await releaseJobs(
+          database,
+          unstarted.map((job) => ({ jobId: job.id, runId: job.runId })),
+        );
+      } catch (error) {
+        logger?.error({ err: error }, 'could not release unstarted jobs; their leases will expire');
+      }
+      for (const job of unstarted) this.held.delete(job.runId);
+    }
+    if (this.active.size > 0) {
+      logger?.info({ inFlight: this.active.size }, 'waiting for attempts in flight to finish');
+      const deadline = Date.now() + shutdownGraceMs;
+      while (this.active.size > 0 && Date.now() < deadline && !this.forceRequested) {
+        await this.nextChange(Math.max(1, deadline - Date.now()));
+      }
+      for (const attempt of this.active.values()) attempt.controller.abort(new Error('worker stopped'));
+      while (this.active.size > 0) await this.nextChange(100);
+    }
+    await this.flush();
+  }
+
+  private wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = null;
+    wakeUp?.();
+  }
+
+  /**
+   * Resolves on the next state change (an attempt finished, outcomes recorded, stop): true; or after
+   * `timeoutMs` with no change: false.
+   */
+  private nextChange(timeoutMs?: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const wakeUp = () => {
+        if (timer) clearTimeout(timer);
+        resolve(true);
+      };
+      this.wakeUp = wakeUp;
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          if (this.wakeUp === wakeUp) this.wakeUp = null;
+          resolve(false);
+        }, timeoutMs);
+      }
+    });
+  }
+
+  private async sleep(milliseconds: number): Promise<void> {
+    await this.nextChange(milliseconds);
+  }
+}
