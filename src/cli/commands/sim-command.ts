@@ -1,0 +1,164 @@
+/**
+ * `holocron sim`: runs the Ollama server simulator in the foreground (for demos, benchmarks and manual
+ * testing) until SIGINT/SIGTERM, then closes it cleanly. Flag values are validated with the simulator's
+ * zod schema; a bad value is reported with the flag's name and exit code 2.
+ */
+import type { Command } from 'commander';
+import type { ZodIssue } from 'zod';
+import { simulatorOptionsSchema, startSimulator, type SimulatorOptions, type SimulatorStats } from '../../simulator/index.ts';
+
+interface SimCommandFlags {
+  host: string;
+  port: string;
+  models?: string;
+  latencyMs?: string;
+  tokensPerSecond?: string;
+  loadMs?: string;
+  parallel?: string;
+  maxQueue?: string;
+  faultServerError?: string;
+  faultDropConnection?: string;
+  faultInvalidJson?: string;
+  faultSchemaViolation?: string;
+  faultTruncated?: string;
+  faultModelNotFound?: string;
+  faultStreamError?: string;
+  faultSeed?: string;
+}
+
+/** Option path (as zod reports it) → the flag that sets it. */
+const flagForOptionPath: Record<string, string> = {
+  host: '--host',
+  port: '--port',
+  models: '--models',
+  latencyMs: '--latency-ms',
+  tokensPerSecond: '--tokens-per-second',
+  loadMs: '--load-ms',
+  parallel: '--parallel',
+  maxQueue: '--max-queue',
+  'faults.serverError': '--fault-server-error',
+  'faults.dropConnection': '--fault-drop-connection',
+  'faults.invalidJson': '--fault-invalid-json',
+  'faults.schemaViolation': '--fault-schema-violation',
+  'faults.truncated': '--fault-truncated',
+  'faults.modelNotFound': '--fault-model-not-found',
+  'faults.streamError': '--fault-stream-error',
+  faultSeed: '--fault-seed',
+};
+
+export class SimFlagError extends Error {
+  override readonly name = 'SimFlagError';
+}
+
+function numberFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return value.trim() === '' ? Number.NaN : Number(value);
+}
+
+function describeIssue(issue: ZodIssue, flags: SimCommandFlags): string {
+  const path = issue.path.join('.');
+  const flag = flagForOptionPath[path] ?? flagForOptionPath[String(issue.path[0])] ?? path;
+  const flagKey = flag.slice(2).replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase()) as keyof SimCommandFlags;
+  const given = flags[flagKey];
+  const value = given === undefined ? '' : ` "${given}"`;
+  return `invalid value${value} for ${flag}: ${issue.message.toLowerCase()}`;
+}
+
+/** Turns the raw flag strings into validated simulator options; throws SimFlagError naming the flag. */
+export function parseSimCommandFlags(flags: SimCommandFlags): SimulatorOptions {
+  const input = {
+    host: flags.host,
+    port: numberFlag(flags.port),
+    models: flags.models?.split(',').map((name) => name.trim()).filter((name) => name !== ''),
+    latencyMs: numberFlag(flags.latencyMs),
+    tokensPerSecond: numberFlag(flags.tokensPerSecond),
+    loadMs: numberFlag(flags.loadMs),
+    parallel: numberFlag(flags.parallel),
+    maxQueue: numberFlag(flags.maxQueue),
+    faults: {
+      serverError: numberFlag(flags.faultServerError),
+      dropConnection: numberFlag(flags.faultDropConnection),
+      invalidJson: numberFlag(flags.faultInvalidJson),
+      schemaViolation: numberFlag(flags.faultSchemaViolation),
+      truncated: numberFlag(flags.faultTruncated),
+      modelNotFound: numberFlag(flags.faultModelNotFound),
+      streamError: numberFlag(flags.faultStreamError),
+    },
+    faultSeed: numberFlag(flags.faultSeed),
+  };
+  const parsed = simulatorOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new SimFlagError(parsed.error.issues.map((issue) => describeIssue(issue, flags)).join('; '));
+  return parsed.data;
+}
+
+function waitForShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function describeConfiguration(options: SimulatorOptions): string {
+  const timing = options.tokensPerSecond !== undefined ? `${options.tokensPerSecond} tokens/s` : `latency ${options.latencyMs} ms`;
+  const faults = Object.entries(options.faults)
+    .filter(([, rate]) => rate > 0)
+    .map(([kind, rate]) => `${kind}=${rate}`);
+  return [
+    `models: ${options.models.join(', ')}`,
+    `${timing}, load ${options.loadMs} ms, parallel ${options.parallel}, max queue ${options.maxQueue}`,
+    `faults: ${faults.length > 0 ? `${faults.join(' ')} (seed ${options.faultSeed})` : 'none'}`,
+  ].join('\n');
+}
+
+function describeStats(stats: SimulatorStats): string {
+  const faults = Object.entries(stats.faults)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${kind}=${count}`);
+  return `chats answered: ${stats.chatsAnswered}, busy (503): ${stats.busyRejections}, faults: ${faults.join(' ') || 'none'}, max concurrent: ${stats.maxConcurrentGenerating}`;
+}
+
+async function runSimulator(options: SimulatorOptions): Promise<void> {
+  const simulator = await startSimulator(options);
+  process.stdout.write(`Ollama simulator listening on ${simulator.url}\n${describeConfiguration(options)}\n`);
+  const signal = await waitForShutdownSignal();
+  process.stdout.write(`${signal} received, closing the simulator\n`);
+  await simulator.close();
+  process.stdout.write(`${describeStats(simulator.stats())}\n`);
+}
+
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('run the Ollama-compatible LLM server simulator (no model weights needed) until interrupted')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <number>', 'port to listen on (0 = any free port)', '11434')
+    .option('--models <names>', 'comma-separated model names (bare names mean :latest)', 'llama3.2:latest,qwen2.5:7b')
+    .option('--latency-ms <ms>', 'generation time per request once a slot is held', '0')
+    .option('--tokens-per-second <rate>', 'derive generation time from the answer length instead of --latency-ms')
+    .option('--load-ms <ms>', 'model load delay before the first byte when a model is not loaded', '0')
+    .option('--parallel <count>', 'requests generating at once (OLLAMA_NUM_PARALLEL)', '4')
+    .option('--max-queue <count>', 'requests allowed to wait for a slot before 503 (OLLAMA_MAX_QUEUE)', '512')
+    .option('--fault-server-error <rate>', 'probability of a 500 error', '0')
+    .option('--fault-drop-connection <rate>', 'probability of dropping the connection mid-response', '0')
+    .option('--fault-invalid-json <rate>', 'probability of content that is not valid JSON', '0')
+    .option('--fault-schema-violation <rate>', 'probability of valid JSON that breaks the schema', '0')
+    .option('--fault-truncated <rate>', 'probability of done_reason "length" with cut-off JSON', '0')
+    .option('--fault-model-not-found <rate>', 'probability of a 404 model not found', '0')
+    .option('--fault-stream-error <rate>', 'probability of an error line mid-stream', '0')
+    .option('--fault-seed <number>', 'seed of the fault sequence', '1')
+    .action(async (flags: SimCommandFlags, command: Command) => {
+      let options: SimulatorOptions;
+      try {
+        options = parseSimCommandFlags(flags);
+      } catch (error) {
+        if (!(error instanceof SimFlagError)) throw error;
+        command.error(`holocron sim: ${error.message}`, { exitCode: 2, code: 'holocron.sim.invalidFlag' });
+      }
+      await runSimulator(options);
+    });
+}

@@ -1,0 +1,36 @@
+/**
+ * The mutable state one running simulator shares between its routes: options, model catalog,
+ * generation slots, loaded models, the fault sequence and the stats counters.
+ */
+import { FaultPlan } from './fault-plan.ts';
+import { GenerationSlots } from './generation-slots.ts';
+import { ModelCatalog } from './model-catalog.ts';
+import { ModelResidency } from './model-residency.ts';
+import type { SimulatorOptions } from './simulator-options.ts';
+import { SimulatorStatsRecorder } from './simulator-stats.ts';
+
+export interface SimulatorRuntime {
+  readonly options: SimulatorOptions;
+  readonly catalog: ModelCatalog;
+  readonly slots: GenerationSlots;
+  readonly residency: ModelResidency;
+  readonly faultPlan: FaultPlan;
+  readonly stats: SimulatorStatsRecorder;
+  /** Set by close(): responses then ask the client to close the connection. */
+  closing: boolean;
+}
+
+export function createSimulatorRuntime(options: SimulatorOptions): SimulatorRuntime {
+  const stats = new SimulatorStatsRecorder();
+  return {
+    options,
+    catalog: new ModelCatalog(options.models),
+    slots: new GenerationSlots(options.parallel, options.maxQueue),
+    residency: new ModelResidency(options.loadMs, () => {
+      stats.modelLoads += 1;
+    }),
+    faultPlan: new FaultPlan(options.faults, options.faultSeed),
+    stats,
+    closing: false,
+  };
+}
