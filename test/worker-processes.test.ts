@@ -1,0 +1,153 @@
+/**
+ * Worker processes against real PostgreSQL and the simulator: several processes drain one queue with
+ * every job succeeding exactly once; a worker killed with SIGKILL mid-call loses its job to another
+ * after the lease and its attempt is recorded ABANDONED; SIGTERM finishes what is in flight and gives
+ * back the rest; a lease is renewed through an LLM call much longer than the lease itself.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
+import { getJobDetails } from '../src/queue/get-job-details.ts';
+import { jobStats } from '../src/queue/job-stats.ts';
+import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
+import { runCli, startCli } from './support/cli-process.ts';
+import { createTestDatabase, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
+
+function specs(count: number, label: string): JobSpec[] {
+  return Array.from({ length: count }, (_, index) => ({
+    interrogationKey: 'sw_entity_facts_v1',
+    input: {
+      entity_type: 'character',
+      entity_id: `${label}_${index}`,
+      source_refs: [],
+      extra_params: { evidence: [{ evidence_id: 'e1', source_uri: 'test', text: `Entity ${index} was born on Tatooine.` }] },
+    },
+    priority: 100,
+    maxAttempts: 3,
+    runLabel: label,
+  }));
+}
+
+describe('worker processes on postgres', () => {
+  let test: TestDatabase;
+  let lakeRoot: string;
+  before(async () => {
+    test = await createTestDatabase('postgres');
+    lakeRoot = makeTempDirectory('lake');
+  });
+  after(async () => {
+    await test?.destroy();
+    fs.rmSync(lakeRoot, { recursive: true, force: true });
+  });
+
+  function workerArgs(simulator: RunningSimulator, ...extra: string[]): string[] {
+    return ['--db', test.url, '--lake-root', lakeRoot, 'work', '--ollama-url', simulator.url, ...extra];
+  }
+
+  it('four processes drain 2,000 jobs: every job exactly one successful attempt, none lost', async () => {
+    const simulator = await startSimulator({ parallel: 16 });
+    try {
+      await enqueueJobs(test.database, specs(2000, 'many'));
+      const results = await Promise.all(
+        [1, 2, 3, 4].map((n) => runCli(workerArgs(simulator, '--drain', '--concurrency', '8', '--worker-id', `proc-${n}`, '--json'))),
+      );
+      for (const result of results) assert.equal(result.code, 0, result.stderr);
+      const summaries = results.map((result) => JSON.parse(result.stdout.trim().split('\n').at(-1)!));
+      assert.equal(summaries.reduce((total, summary) => total + summary.succeeded, 0), 2000);
+      assert.ok(summaries.filter((summary) => summary.succeeded > 0).length >= 2, 'the work was shared');
+      const stats = await jobStats(test.database, { runLabel: 'many' });
+      assert.equal(stats.byStatus.SUCCEEDED, 2000);
+      const perJob = await test.database.db
+        .selectFrom('jobs')
+        .leftJoin('runs', (join) => join.onRef('runs.job_id', '=', 'jobs.id').on('runs.status', '=', 'SUCCEEDED'))
+        .select(['jobs.id', sql<number>`count(runs.id)`.as('successes')])
+        .where('jobs.run_label', '=', 'many')
+        .groupBy('jobs.id')
+        .execute();
+      assert.equal(perJob.length, 2000);
+      assert.ok(perJob.every((row) => Number(row.successes) === 1), 'exactly one successful attempt per job');
+    } finally {
+      await simulator.close();
+    }
+  });
+
+  it('a worker killed mid-call loses its job after the lease; the job then succeeds once', async () => {
+    const slow = await startSimulator({ latencyMs: 60_000 });
+    const fast = await startSimulator();
+    try {
+      const [enqueued] = await enqueueJobs(test.database, specs(1, 'crash'));
+      const doomed = startCli(workerArgs(slow, '--loop', '--lease-seconds', '1', '--worker-id', 'doomed'));
+      // Wait until the doomed worker's call is in flight at the simulator.
+      for (let waited = 0; slow.stats().generating + slow.stats().queueDepth < 1; waited += 50) {
+        assert.ok(waited < 20_000, 'the worker never called the model');
+        await sleep(50);
+      }
+      doomed.child.kill('SIGKILL');
+      const killed = await doomed.done;
+      assert.equal(killed.signal, 'SIGKILL');
+      let details = await getJobDetails(test.database, enqueued!.id);
+      assert.equal(details.job.status, 'RUNNING');
+      assert.equal(details.job.locked_by, 'doomed');
+      await sleep(1_200);
+      const rescue = await runCli(workerArgs(fast, '--drain', '--worker-id', 'rescuer'));
+      assert.equal(rescue.code, 0, rescue.stderr);
+      details = await getJobDetails(test.database, enqueued!.id);
+      assert.equal(details.job.status, 'SUCCEEDED');
+      assert.deepEqual(details.runs.map((run) => [run.status, run.worker_id]), [['ABANDONED', 'doomed'], ['SUCCEEDED', 'rescuer']]);
+      assert.equal(details.runs[0]!.error_code, 'lease_expired');
+    } finally {
+      await slow.close();
+      await fast.close();
+    }
+  });
+
+  it('SIGTERM finishes the attempts in flight, gives back the rest and exits', async () => {
+    const simulator = await startSimulator({ latencyMs: 1_500, parallel: 2 });
+    try {
+      await enqueueJobs(test.database, specs(10, 'sigterm'));
+      const worker = startCli(workerArgs(simulator, '--loop', '--concurrency', '2', '--worker-id', 'graceful'));
+      for (let waited = 0; simulator.stats().generating < 2; waited += 50) {
+        assert.ok(waited < 20_000, 'the worker never called the model');
+        await sleep(50);
+      }
+      worker.child.kill('SIGTERM');
+      const result = await worker.done;
+      assert.equal(result.code, 0, result.stderr);
+      const stats = await jobStats(test.database, { runLabel: 'sigterm' });
+      assert.equal(stats.byStatus.SUCCEEDED, 2, 'the two in flight finished');
+      assert.equal(stats.byStatus.RUNNING, 0, 'nothing left held');
+      assert.equal(stats.byStatus.NEW, 8, 'the rest went back, attempts not counted');
+      const backInQueue = await test.database.db.selectFrom('jobs').select('attempt_count').where('run_label', '=', 'sigterm').where('status', '=', 'NEW').execute();
+      assert.ok(backInQueue.every((row) => row.attempt_count === 0));
+      await test.database.db.deleteFrom('jobs').where('run_label', '=', 'sigterm').execute();
+    } finally {
+      await simulator.close();
+    }
+  });
+
+  it('renews the lease through an LLM call far longer than the lease, with a rival worker waiting', async () => {
+    const simulator = await startSimulator({ latencyMs: 2_500 });
+    try {
+      assert.equal((await jobStats(test.database)).readyNow, 0, 'no other job is waiting');
+      const [enqueued] = await enqueueJobs(test.database, specs(1, 'renewal'));
+      const holder = startCli(workerArgs(simulator, '--drain', '--lease-seconds', '0.5', '--worker-id', 'holder'));
+      for (let waited = 0; simulator.stats().generating < 1; waited += 50) {
+        assert.ok(waited < 20_000, 'the worker never called the model');
+        await sleep(50);
+      }
+      const rival = startCli(workerArgs(simulator, '--loop', '--lease-seconds', '0.5', '--poll-seconds', '0.2', '--worker-id', 'rival'));
+      const result = await holder.done;
+      assert.equal(result.code, 0, result.stderr);
+      rival.child.kill('SIGTERM');
+      assert.equal((await rival.done).code, 0);
+      const details = await getJobDetails(test.database, enqueued!.id);
+      assert.equal(details.job.status, 'SUCCEEDED');
+      assert.deepEqual(details.runs.map((run) => [run.status, run.worker_id]), [['SUCCEEDED', 'holder']]);
+    } finally {
+      await simulator.close();
+    }
+  });
+});
