@@ -1,0 +1,498 @@
+/**
+ * The Ollama provider: an LlmProviderV1 over Ollama's native API (`POST /api/chat` with a JSON Schema
+ * as `format`, `GET /api/tags`, `POST /api/show`), built by a factory over settings with an injectable
+ * `fetch`, in the style of vercel/ai's provider packages. Streams NDJSON by default, enforces a
+ * first-byte and an idle timeout, maps every failure to an LlmCallError and records the exchange
+ * (headers redacted) for the audit lake.
+ */
+import type { LlmCallError } from '../llm-call-error.ts';
+import type {
+  CallOptions,
+  ChatTimings,
+  ChatUsage,
+  FinishReason,
+  GenerationOptions,
+  LlmProviderV1,
+  ModelDescription,
+  StructuredChatRequest,
+  StructuredChatResult,
+  WireExchange,
+} from '../llm-provider.ts';
+import { CallTimeouts } from './call-timeouts.ts';
+import {
+  createCallError,
+  failureCallError,
+  statusCallError,
+  type OllamaCallContext,
+} from './ollama-call-errors.ts';
+import {
+  ollamaChatResponseSchema,
+  ollamaShowResponseSchema,
+  ollamaTagsResponseSchema,
+  type OllamaShowResponse,
+  type OllamaTagsResponse,
+} from './ollama-wire-schemas.ts';
+import { readNdjsonStream } from './read-ndjson-stream.ts';
+
+export interface OllamaProviderSettings {
+  /** Server root, e.g. `http://127.0.0.1:11434` (a trailing slash is tolerated). */
+  baseUrl: string;
+  /** Injectable fetch; defaults to the global (undici) fetch, with keep-alive. */
+  fetch?: typeof globalThis.fetch;
+  /** Stream the answer as NDJSON (Ollama's default, true); false sends `stream:false`. */
+  stream?: boolean;
+  /**
+   * Time allowed until the response headers arrive, which covers model loading (Ollama's own load
+   * timeout is 5 min) and, when not streaming, the whole generation. Default 300_000. 0 disables it.
+   */
+  firstByteTimeoutMs?: number;
+  /** Time allowed between stream chunks, or for the whole body once the headers are in. Default 120_000. 0 disables it. */
+  idleTimeoutMs?: number;
+  /** Extra headers (e.g. Authorization for a proxy). Recorded in the wire exchange only redacted. */
+  headers?: Record<string, string>;
+}
+
+export const defaultFirstByteTimeoutMs = 300_000;
+export const defaultIdleTimeoutMs = 120_000;
+
+/** Header names whose values never reach the wire record. */
+const secretHeaderPattern = /authorization|api[-_]?key|token|secret|password|cookie/i;
+
+const wireRoutes = { chat: '/api/chat', tags: '/api/tags', show: '/api/show' } as const;
+
+export function createOllamaProvider(settings: OllamaProviderSettings): LlmProviderV1 {
+  const baseUrl = normalizeBaseUrl(settings.baseUrl);
+  const streamByDefault = settings.stream ?? true;
+  const firstByteTimeoutMs = settings.firstByteTimeoutMs ?? defaultFirstByteTimeoutMs;
+  const idleTimeoutMs = settings.idleTimeoutMs ?? defaultIdleTimeoutMs;
+  const requestHeaders = buildRequestHeaders(settings.headers);
+  const recordedHeaders = redactHeaders(requestHeaders);
+  const chatUrl = baseUrl + wireRoutes.chat;
+  const tagsUrl = baseUrl + wireRoutes.tags;
+  const showUrl = baseUrl + wireRoutes.show;
+  /** Model descriptions by normalised name; a promise so concurrent callers share one lookup. */
+  const descriptions = new Map<string, Promise<ModelDescription>>();
+
+  function callContext(method: 'GET' | 'POST', route: string, url: string, model?: string): OllamaCallContext {
+    return { baseUrl, url, method, route, model, firstByteTimeoutMs, idleTimeoutMs };
+  }
+
+  function doFetch(url: string, init: RequestInit): Promise<Response> {
+    return (settings.fetch ?? globalThis.fetch)(url, init);
+  }
+
+  async function chat(request: StructuredChatRequest, callOptions?: CallOptions): Promise<StructuredChatResult> {
+    const requestBody = buildChatRequestBody(request, streamByDefault);
+    const context = callContext('POST', wireRoutes.chat, chatUrl, request.model);
+    const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs, callOptions?.signal);
+    const startedAt = performance.now();
+    try {
+      let response: Response;
+      try {
+        response = await doFetch(chatUrl, {
+          method: 'POST',
+          headers: requestHeaders,
+          body: JSON.stringify(requestBody),
+          signal: timeouts.signal,
+        });
+      } catch (error) {
+        throw failureCallError(context, error, timeouts, 'connect');
+      }
+      timeouts.headersReceived();
+      const timeToFirstByteMs = performance.now() - startedAt;
+
+      if (response.status !== 200) {
+        throw await readStatusError(response, context, timeouts);
+      }
+
+      const contentType = response.headers.get('content-type') ?? '';
+      const streamed = contentType.includes('ndjson') || (requestBody.stream && contentType === '');
+      const { responseText, responseBody } = streamed
+        ? await readStreamedChat(response, context, timeouts)
+        : await readWholeChat(response, context, timeouts);
+
+      const parsed = ollamaChatResponseSchema.safeParse(responseBody);
+      if (!parsed.success) {
+        const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+        throw createCallError(
+          context,
+          'invalid_response',
+          `POST /api/chat answered 200 with an object that is not a chat response (missing or wrong: ${fields})`,
+          { statusCode: 200, responseBody: responseText },
+        );
+      }
+      const answer = parsed.data;
+      if (answer.done !== true) {
+        throw createCallError(context, 'invalid_response', 'POST /api/chat answered 200 with a response that is not done', {
+          statusCode: 200,
+          responseBody: responseText,
+        });
+      }
+
+      // Ollama omits zero metrics; so do we (no keys holding undefined).
+      const usage: ChatUsage = {};
+      if (answer.prompt_eval_count !== undefined) usage.promptTokens = answer.prompt_eval_count;
+      if (answer.eval_count !== undefined) usage.completionTokens = answer.eval_count;
+      const timings: ChatTimings = {};
+      if (answer.total_duration !== undefined) timings.totalDurationNs = answer.total_duration;
+      if (answer.load_duration !== undefined) timings.loadDurationNs = answer.load_duration;
+      if (answer.prompt_eval_duration !== undefined) timings.promptEvalDurationNs = answer.prompt_eval_duration;
+      if (answer.eval_duration !== undefined) timings.evalDurationNs = answer.eval_duration;
+
+      const wire: WireExchange = {
+        url: chatUrl,
+        method: 'POST',
+        requestHeaders: { ...recordedHeaders },
+        requestBody,
+        status: response.status,
+        streamed,
+        responseBody,
+        responseText,
+      };
+      return {
+        content: answer.message.content,
+        finishReason: mapFinishReason(answer.done_reason),
+        ...(answer.done_reason === undefined ? {} : { rawFinishReason: answer.done_reason }),
+        model: answer.model,
+        usage,
+        timings,
+        timeToFirstByteMs,
+        elapsedMs: performance.now() - startedAt,
+        wire,
+      };
+    } finally {
+      timeouts.dispose();
+    }
+  }
+
+  function describeModel(model: string, callOptions?: CallOptions): Promise<ModelDescription> {
+    const name = normalizeModelName(model);
+    let description = descriptions.get(name);
+    if (description === undefined) {
+      const lookup = lookUpModel(name);
+      descriptions.set(name, lookup);
+      // A failed lookup is not cached: the next caller tries again.
+      lookup.catch(() => {
+        if (descriptions.get(name) === lookup) descriptions.delete(name);
+      });
+      description = lookup;
+    }
+    const signal = callOptions?.signal;
+    if (signal === undefined) return description;
+    // The lookup is shared, so one caller's abort must not cancel it for the others: only this caller stops waiting.
+    return abandonOnAbort(description, signal, () =>
+      createCallError(callContext('POST', wireRoutes.show, showUrl, name), 'aborted', `describing model "${name}" was aborted by the caller`),
+    );
+  }
+
+  async function lookUpModel(name: string): Promise<ModelDescription> {
+    const tagsContext = callContext('GET', wireRoutes.tags, tagsUrl, name);
+    const showContext = callContext('POST', wireRoutes.show, showUrl, name);
+    const [tags, show] = await Promise.all([
+      exchangeJson(tagsContext, undefined),
+      exchangeJson(showContext, { model: name, verbose: false }),
+    ]);
+
+    if (tags.status !== 200) throw statusCallError(tagsContext, tags.status, tags.text, tags.retryAfter);
+    const tagsBody = parseWireJson(tagsContext, tags.text, ollamaTagsResponseSchema);
+    const listed = findListedModel(tagsBody, name);
+
+    let showBody: OllamaShowResponse | undefined;
+    if (show.status === 200) {
+      showBody = parseWireJson(showContext, show.text, ollamaShowResponseSchema);
+    } else {
+      const error = statusCallError(showContext, show.status, show.text, show.retryAfter);
+      // Listed in /api/tags but unknown to /api/show: keep what the tags say.
+      if (!(error.code === 'model_not_found' && listed !== undefined)) throw error;
+    }
+
+    const details = showBody?.details ?? listed?.details;
+    return {
+      name,
+      tag: name.slice(name.lastIndexOf(':') + 1),
+      digest: normalizeDigest(listed?.digest),
+      ...(listed?.size === undefined ? {} : { sizeBytes: listed.size }),
+      ...(details === undefined ? {} : { details }),
+      ...(showBody?.parameters === undefined ? {} : { parameters: showBody.parameters }),
+      ...(showBody?.capabilities === undefined ? {} : { capabilities: showBody.capabilities }),
+    };
+  }
+
+  /** One small JSON request/response (tags, show) under the same timeouts; no caller signal (shared lookups). */
+  async function exchangeJson(
+    context: OllamaCallContext,
+    body: unknown,
+  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await doFetch(context.url, {
+          method: context.method,
+          headers: requestHeaders,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: timeouts.signal,
+        });
+      } catch (error) {
+        throw failureCallError(context, error, timeouts, 'connect');
+      }
+      timeouts.headersReceived();
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw failureCallError(context, error, timeouts, 'body');
+      }
+      return { status: response.status, text, retryAfter: response.headers.get('retry-after') };
+    } finally {
+      timeouts.dispose();
+    }
+  }
+
+  return {
+    specificationVersion: 'v1',
+    provider: 'ollama',
+    baseUrl,
+    chat,
+    describeModel,
+  };
+}
+
+/** The `/api/chat` body: camelCase options mapped to Ollama's snake_case; only what is set is sent. */
+export function buildChatRequestBody(request: StructuredChatRequest, stream: boolean) {
+  const options = mapGenerationOptions(request.options);
+  return {
+    model: request.model,
+    messages: request.messages,
+    format: request.schema,
+    stream,
+    ...(options === undefined ? {} : { options }),
+    ...(request.keepAlive === undefined ? {} : { keep_alive: request.keepAlive }),
+  };
+}
+
+function mapGenerationOptions(options: GenerationOptions | undefined): Record<string, unknown> | undefined {
+  if (options === undefined) return undefined;
+  const mapped: Record<string, unknown> = {};
+  if (options.temperature !== undefined) mapped.temperature = options.temperature;
+  if (options.seed !== undefined) mapped.seed = options.seed;
+  if (options.numCtx !== undefined) mapped.num_ctx = options.numCtx;
+  if (options.numPredict !== undefined) mapped.num_predict = options.numPredict;
+  if (options.topP !== undefined) mapped.top_p = options.topP;
+  if (options.topK !== undefined) mapped.top_k = options.topK;
+  if (options.stop !== undefined) mapped.stop = options.stop;
+  return Object.keys(mapped).length === 0 ? undefined : mapped;
+}
+
+/** Reads an NDJSON chat stream: content deltas concatenated, the final `done:true` chunk merged with them. */
+async function readStreamedChat(
+  response: Response,
+  context: OllamaCallContext,
+  timeouts: CallTimeouts,
+): Promise<{ responseText: string; responseBody: Record<string, unknown> }> {
+  const body = response.body;
+  if (body === null) {
+    throw createCallError(context, 'invalid_response', 'POST /api/chat answered 200 with no body', { statusCode: 200 });
+  }
+  let responseText = '';
+  let content = '';
+  let thinking = '';
+  let finalChunk: Record<string, unknown> | undefined;
+  try {
+    await readNdjsonStream(body, {
+      onText(text) {
+        responseText += text;
+        timeouts.activity();
+      },
+      onLine(line) {
+        if (finalChunk !== undefined) return;
+        let chunk: unknown;
+        try {
+          chunk = JSON.parse(line);
+        } catch {
+          throw notProtocolError(context, `a stream line that is not JSON: ${abbreviate(line)}`, responseText);
+        }
+        if (chunk === null || typeof chunk !== 'object' || Array.isArray(chunk)) {
+          throw notProtocolError(context, `a stream line that is not an object: ${abbreviate(line)}`, responseText);
+        }
+        const fields = chunk as { error?: unknown; message?: { content?: unknown; thinking?: unknown }; done?: unknown };
+        if (fields.error !== undefined) {
+          const message = typeof fields.error === 'string' ? fields.error : JSON.stringify(fields.error);
+          throw createCallError(
+            context,
+            'server_error',
+            `error mid-stream for model "${context.model}" (200): ${message}`,
+            { statusCode: 200, responseBody: responseText },
+          );
+        }
+        const message = fields.message;
+        if (message !== undefined && message !== null) {
+          if (typeof message.content === 'string') content += message.content;
+          if (typeof message.thinking === 'string') thinking += message.thinking;
+        }
+        if (fields.done === true) finalChunk = chunk as Record<string, unknown>;
+      },
+    });
+  } catch (error) {
+    throw failureCallError(context, error, timeouts, 'body', responseText);
+  }
+  if (finalChunk === undefined) {
+    throw createCallError(
+      context,
+      'connection_dropped',
+      `the stream for model "${context.model}" ended without a done:true line (after ${responseText.length} characters)`,
+      { statusCode: 200, responseBody: responseText },
+    );
+  }
+  const finalMessage = finalChunk.message;
+  const mergedMessage: Record<string, unknown> =
+    finalMessage !== null && typeof finalMessage === 'object' ? { ...finalMessage } : { role: 'assistant' };
+  mergedMessage.content = content;
+  if (thinking.length > 0) mergedMessage.thinking = thinking;
+  return { responseText, responseBody: { ...finalChunk, message: mergedMessage } };
+}
+
+/** Reads a non-streamed chat answer: one JSON object. */
+async function readWholeChat(
+  response: Response,
+  context: OllamaCallContext,
+  timeouts: CallTimeouts,
+): Promise<{ responseText: string; responseBody: unknown }> {
+  let responseText: string;
+  try {
+    responseText = await response.text();
+  } catch (error) {
+    throw failureCallError(context, error, timeouts, 'body');
+  }
+  let responseBody: unknown;
+  try {
+    responseBody = JSON.parse(responseText);
+  } catch {
+    throw notProtocolError(context, `a body that is not JSON: ${abbreviate(responseText)}`, responseText);
+  }
+  const error = responseBody !== null && typeof responseBody === 'object' ? (responseBody as { error?: unknown }).error : undefined;
+  if (error !== undefined) {
+    const message = typeof error === 'string' ? error : JSON.stringify(error);
+    throw createCallError(context, 'server_error', `error for model "${context.model}" (200): ${message}`, {
+      statusCode: 200,
+      responseBody: responseText,
+    });
+  }
+  return { responseText, responseBody };
+}
+
+/** A non-200 answer: read its (small) body for the message, unless the caller gave up meanwhile. */
+async function readStatusError(response: Response, context: OllamaCallContext, timeouts: CallTimeouts): Promise<LlmCallError> {
+  let text = '';
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (timeouts.stopReason === 'caller') return failureCallError(context, error, timeouts, 'body');
+  }
+  return statusCallError(context, response.status, text, response.headers.get('retry-after'));
+}
+
+function notProtocolError(context: OllamaCallContext, what: string, responseText: string): LlmCallError {
+  return createCallError(
+    context,
+    'invalid_response',
+    `${context.method} ${context.route} answered 200 with ${what} (is this an Ollama server?)`,
+    { statusCode: 200, responseBody: responseText },
+  );
+}
+
+function parseWireJson<T>(
+  context: OllamaCallContext,
+  text: string,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw notProtocolError(context, `a body that is not JSON: ${abbreviate(text)}`, text);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw notProtocolError(context, `an unexpected object: ${abbreviate(text)}`, text);
+  return parsed.data;
+}
+
+function findListedModel(tags: OllamaTagsResponse, name: string): OllamaTagsResponse['models'][number] | undefined {
+  return tags.models.find((entry) => normalizeModelName(entry.name) === name || entry.model === name);
+}
+
+export function mapFinishReason(doneReason: string | undefined): FinishReason {
+  if (doneReason === undefined || doneReason === '') return 'unknown';
+  if (doneReason === 'stop') return 'stop';
+  if (doneReason === 'length') return 'length';
+  return 'other';
+}
+
+/** `llama3.2` → `llama3.2:latest`; a name that has a tag (after the last `/`) is kept as is. */
+export function normalizeModelName(model: string): string {
+  const trimmed = model.trim();
+  const lastSlash = trimmed.lastIndexOf('/');
+  return trimmed.indexOf(':', lastSlash + 1) === -1 ? `${trimmed}:latest` : trimmed;
+}
+
+/** 64 lowercase hex characters, or null (tolerates a `sha256:` prefix and upper case). */
+function normalizeDigest(digest: string | undefined): string | null {
+  if (digest === undefined) return null;
+  const bare = digest.toLowerCase().replace(/^sha256:/, '');
+  return /^[0-9a-f]{64}$/.test(bare) ? bare : null;
+}
+
+function normalizeBaseUrl(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (error) {
+    throw new TypeError(`Ollama baseUrl "${baseUrl}" is not a valid URL`, { cause: error });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`Ollama baseUrl "${baseUrl}" must be http: or https:`);
+  }
+  return baseUrl.trim().replace(/\/+$/, '');
+}
+
+/** Lower-cased header names (HTTP names are case-insensitive), JSON content type unless overridden. */
+function buildRequestHeaders(extra: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (extra !== undefined) {
+    for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const redacted: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    redacted[name] = secretHeaderPattern.test(name) ? '[redacted]' : value;
+  }
+  return redacted;
+}
+
+function abbreviate(text: string): string {
+  const collapsed = text.replace(/\s+/g, ' ').trim();
+  if (collapsed.length === 0) return '(empty)';
+  return JSON.stringify(collapsed.length > 120 ? `${collapsed.slice(0, 120)}…` : collapsed);
+}
+
+/** Rejects with `makeError()` as soon as `signal` aborts, without cancelling the shared `promise`. */
+function abandonOnAbort<T>(promise: Promise<T>, signal: AbortSignal, makeError: () => LlmCallError): Promise<T> {
+  if (signal.aborted) return Promise.reject(makeError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(makeError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
