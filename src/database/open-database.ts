@@ -68,8 +68,29 @@ function openSqlite(url: string): HolocronDatabase {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 15000');
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return { db, adapter: sqliteAdapter, displayUrl: filePath, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; the queue's statements are few and their text is
+ * constant (bulk data travels as one JSON parameter), so keeping them prepared saves the parse on every
+ * call. Safe because the driver runs one query at a time on the connection.
+ */
+function withStatementCache(connection: BetterSqlite3.Database, limit = 200) {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = connection.prepare(sqlText);
+        if (statements.size >= limit) statements.delete(statements.keys().next().value!);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function openPostgres(url: string, poolSize: number): HolocronDatabase {

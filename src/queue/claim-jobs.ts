@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { toClaimedJob, type ClaimedJob } from './claimed-job.ts';
+import { isClaimable } from './status-predicates.ts';
 
 export async function claimJobs(
   database: HolocronDatabase,
@@ -32,7 +33,7 @@ export async function claimJobs(
       eb
         .selectFrom('jobs')
         .select('id')
-        .where('status', 'in', ['NEW', 'RETRY'])
+        .where(isClaimable)
         .where('available_at', '<=', now)
         .orderBy('priority', 'desc')
         .orderBy('id')

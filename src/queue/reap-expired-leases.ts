@@ -5,6 +5,7 @@
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { NewRunRow } from '../database/database.ts';
+import { isRunning } from './status-predicates.ts';
 
 export interface ReapedJob {
   jobId: number;
@@ -23,7 +24,7 @@ export async function reapExpiredLeases(database: HolocronDatabase, limit = 500)
     const expired = await transaction
       .selectFrom('jobs')
       .select(['id', 'current_run_id', 'locked_by', 'locked_at', 'lease_expires_at', 'attempt_count', 'max_attempts'])
-      .where('status', '=', 'RUNNING')
+      .where(isRunning)
       .where('lease_expires_at', '<', now)
       .orderBy('lease_expires_at')
       .limit(limit)

@@ -4,6 +4,7 @@
  * Their history (runs, last_error) is kept.
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
+import { isDeadLettered } from './status-predicates.ts';
 
 export interface RedriveFilter {
   interrogationKey?: string;
@@ -18,7 +19,7 @@ export async function redriveDeadLetters(database: HolocronDatabase, filter: Red
   const result = await db
     .updateTable('jobs')
     .set({ status: 'NEW', attempt_count: 0, available_at: now, updated_at: now, completed_at: null })
-    .where('status', '=', 'DEADLETTER')
+    .where(isDeadLettered)
     .$if(filter.interrogationKey !== undefined, (query) => query.where('interrogation_key', '=', filter.interrogationKey!))
     .$if(filter.errorCode !== undefined, (query) => query.where('last_error_code', '=', filter.errorCode!))
     .$if(filter.runLabel !== undefined, (query) => query.where('run_label', '=', filter.runLabel!))

@@ -33,6 +33,11 @@ export interface WorkerOptions {
   leaseMs: number;
   backoff: BackoffPolicy;
   shutdownGraceMs: number;
+  /**
+   * Group commit window: outcomes finishing within this many milliseconds of each other are recorded
+   * in one transaction (default 5). Without it, a fast database records each outcome alone.
+   */
+  flushDelayMs?: number;
   logger?: Logger;
   /** Called after each batch of outcomes is recorded. */
   onRecorded?: (outcomes: readonly AttemptOutcome[], deadLettered: ReadonlySet<string>, refused: ReadonlySet<string>) => void;
@@ -64,6 +69,7 @@ export class Worker {
   private readonly held = new Map<string, HeldAttempt>();
   private pendingOutcomes: AttemptOutcome[] = [];
   private flushing: Promise<void> | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
   private stopRequested = false;
   private forceRequested = false;
   private wakeUp: (() => void) | null = null;
@@ -207,12 +213,25 @@ export class Worker {
           };
     this.active.delete(job.runId);
     this.pendingOutcomes.push(outcome);
-    void this.flush();
+    this.scheduleFlush();
     this.wake();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.flushing) return;
+    const delay = this.options.flushDelayMs ?? 5;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, delay);
   }
 
   /** Group commit: one write at a time; whatever finished meanwhile goes in the next write. */
   private flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
       try {

@@ -29,7 +29,11 @@ export const sqliteAdapter: DialectAdapter = {
     });
   },
   migrationSchema: undefined,
-  inList: (column, values) => sql<SqlBool>`${sql.ref(column)} in (${sql.join(values.length > 0 ? values : [null])})`,
-  bulkRows: () => null,
+  // Lists and bulk rows travel as one JSON parameter read with json_each: the SQL text stays the same
+  // whatever the batch size, so it is cheap to prepare and SQLite's parameter limit never applies.
+  // (`where true`: SQLite needs a WHERE on an INSERT … SELECT that is followed by ON CONFLICT.)
+  inList: (column, values) => sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
+  bulkRows: (rows, columns) =>
+    sql`select ${sql.join(columns.map((column) => sql`value ->> ${`$.${column.name}`}`))} from json_each(${JSON.stringify(rows)}) where true`,
   async prepare() {},
 };
