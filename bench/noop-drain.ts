@@ -1,36 +1,119 @@
-/** Holocron's no-op drain: N jobs enqueued (untimed), then workers drain them with a no-op handler, run history kept. */
+/**
+ * Holocron's no-op drain: N jobs enqueued (untimed), then worker processes drain them with a handler
+ * that does nothing, the run history kept (one `runs` row per attempt). Like the competitors' runs, the
+ * worker processes are started and connected before the clock starts, and timed from "go" until the
+ * last one has drained; the database is checked afterwards.
+ * This module is also the entry point of those forked worker processes.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/database/open-database.ts';
-import { enqueueJobs, type JobSpec } from '../src/queue/index.ts';
-import { Worker } from '../src/worker/worker.ts';
+import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
 import type { JobHandler } from '../src/worker/job-handler.ts';
+import { Worker } from '../src/worker/worker.ts';
 
 export interface NoopDrainOptions {
   url: string;
   jobs: number;
+  processes: number;
+  /** Handlers in flight per process. */
   concurrency: number;
+  /** Jobs claimed ahead per process. */
   prefetch: number;
 }
 
+export interface NoopDrainResult {
+  jobs: number;
+  seconds: number;
+  jobsPerSecond: number;
+  configuration: string;
+}
+
+const childFlag = '--noop-drain-child';
+
 export const noopHandler: JobHandler = async () => ({ kind: 'succeeded', record: {}, artifacts: [] });
 
-export async function drainNoop(options: NoopDrainOptions): Promise<{ seconds: number; jobsPerSecond: number }> {
-  const database = await openDatabase(options.url, { poolSize: 4 });
+export async function drainNoop(options: NoopDrainOptions): Promise<NoopDrainResult> {
+  const database = await openDatabase(options.url);
   try {
     const specs: JobSpec[] = Array.from({ length: options.jobs }, (_, index) => ({
-      interrogationKey: 'noop', input: { index }, priority: 100, maxAttempts: 3,
+      interrogationKey: 'noop',
+      input: { index },
+      priority: 100,
+      maxAttempts: 3,
     }));
     await enqueueJobs(database, specs);
-    const worker = new Worker({
-      database, handler: noopHandler, workerId: 'bench', mode: 'drain', concurrency: options.concurrency,
-      prefetch: options.prefetch, pollMs: 1000, leaseMs: 60_000, backoff: { baseDelayMs: 1000, maxDelayMs: 1000 }, shutdownGraceMs: 1000,
-    });
+    const children = Array.from({ length: options.processes }, (_, index) =>
+      fork(fileURLToPath(import.meta.url), [childFlag, JSON.stringify({ ...options, workerId: `noop-${index}` })], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    await Promise.all(children.map((child) => nextMessage(child, 'ready')));
     const started = performance.now();
-    const summary = await worker.run();
+    for (const child of children) child.send('go');
+    const done = await Promise.all(children.map((child) => nextMessage(child, 'done')));
     const seconds = (performance.now() - started) / 1000;
-    const { count } = await database.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-    if (summary.succeeded !== options.jobs || Number(count) < options.jobs) throw new Error(`drained ${summary.succeeded}/${options.jobs}, runs ${count}`);
-    return { seconds, jobsPerSecond: options.jobs / seconds };
+    const succeeded = done.reduce((total, message) => total + Number(message.succeeded), 0);
+    const { count } = await database.db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('status', '=', 'SUCCEEDED')
+      .executeTakeFirstOrThrow();
+    if (succeeded !== options.jobs || Number(count) !== options.jobs) {
+      throw new Error(`no-op drain: ${succeeded} reported, ${count} succeeded runs recorded, of ${options.jobs} jobs`);
+    }
+    return {
+      jobs: options.jobs,
+      seconds,
+      jobsPerSecond: options.jobs / seconds,
+      configuration: `${options.processes} process${options.processes > 1 ? 'es' : ''} × concurrency ${options.concurrency}, prefetch ${options.prefetch}`,
+    };
   } finally {
     await database.close();
   }
 }
+
+function nextMessage(child: ChildProcess, type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (message?.type === type) {
+        child.off('message', onMessage);
+        resolve(message);
+      } else if (message?.type === 'error') reject(new Error(String(message.message)));
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => (code !== 0 ? reject(new Error(`no-op worker exited with ${code}`)) : undefined));
+  });
+}
+
+async function runChild(settings: NoopDrainOptions & { workerId: string }): Promise<void> {
+  const database = await openDatabase(settings.url, { migrate: false, poolSize: 4 });
+  try {
+    const worker = new Worker({
+      database,
+      handler: noopHandler,
+      workerId: settings.workerId,
+      mode: 'drain',
+      concurrency: settings.concurrency,
+      prefetch: settings.prefetch,
+      pollMs: 1000,
+      leaseMs: 60_000,
+      backoff: { baseDelayMs: 1000, maxDelayMs: 1000 },
+      shutdownGraceMs: 1000,
+      flushDelayMs: 0,
+    });
+    await database.db.selectFrom('jobs').select('id').limit(1).execute();
+    process.send!({ type: 'ready' });
+    await new Promise((resolve) => process.once('message', resolve));
+    const summary = await worker.run();
+    process.send!({ type: 'done', succeeded: summary.succeeded });
+  } catch (error) {
+    process.send!({ type: 'error', message: (error as Error).message });
+  } finally {
+    await database.close();
+  }
+  process.disconnect();
+}
+
+if (process.argv[2] === childFlag) await runChild(JSON.parse(process.argv[3]!));

@@ -538,3 +538,34 @@ describe('simulator: lifecycle', () => {
     await assert.rejects(startSimulator({ faults: { truncated: 2 } }));
   });
 });
+
+describe('answers echo what the prompt states', () => {
+  let simulator: RunningSimulator;
+  before(async () => {
+    simulator = await startSimulator();
+  });
+  after(async () => {
+    await simulator.close();
+  });
+
+  test('a stated key fills the same-named property when the schema allows it, not otherwise', async () => {
+    const format = {
+      type: 'object',
+      properties: {
+        entity_type: { type: 'string', enum: ['character', 'planet', 'starship'] },
+        entity_id: { type: 'string', pattern: '^[a-z0-9_]+$' },
+        color: { type: 'string', enum: ['red', 'blue'] },
+      },
+      required: ['entity_type', 'entity_id', 'color'],
+    };
+    const content = 'Entity type: starship\nEntity id: millennium_falcon\nColor: green\nentity_name: the name as the evidence gives it.';
+    const response = await fetch(`${simulator.url}/api/chat`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama3.2', stream: false, format, messages: [{ role: 'user', content }] }),
+    });
+    const answer = JSON.parse(((await response.json()) as { message: { content: string } }).message.content);
+    assert.equal(answer.entity_type, 'starship');
+    assert.equal(answer.entity_id, 'millennium_falcon');
+    assert.ok(['red', 'blue'].includes(answer.color), 'a stated value the schema forbids is not used');
+  });
+});

@@ -6,7 +6,7 @@
 import type { ChatRequest } from './chat-request.ts';
 import type { FaultDecision, FaultKind } from './fault-plan.ts';
 import { compileSchema, type CompiledSchema, type GenerationContext } from './generate-from-schema.ts';
-import { capitalizedWords, extractWords, sentence } from './plausible-text.ts';
+import { statedValues, capitalizedWords, extractWords, sentence } from './plausible-text.ts';
 import { SeededRandom } from './seeded-random.ts';
 
 export type DoneReason = 'stop' | 'length';
@@ -118,8 +118,14 @@ export function isContentFaultApplicable(kind: FaultKind, request: ChatRequest):
 }
 
 export function composeChatAnswer(request: ChatRequest, fault: FaultDecision): ChatAnswer {
-  const words = extractWords(lastUserText(request));
-  const context: GenerationContext = { random: SeededRandom.fromText(contentKey(request)), words, names: capitalizedWords(words) };
+  const userText = lastUserText(request);
+  const words = extractWords(userText);
+  const context: GenerationContext = {
+    random: SeededRandom.fromText(contentKey(request)),
+    words,
+    names: capitalizedWords(words),
+    stated: statedValues(userText),
+  };
   const draft = draftContent(request, fault, context);
   const allTokens = splitIntoTokens(draft.content);
   let tokens = allTokens;

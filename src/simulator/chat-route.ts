@@ -113,7 +113,12 @@ function dropAfterWriting(response: ServerResponse, text: string): void {
 }
 
 /** Writes the content lines (all at once without latency, spread over the eval time otherwise). */
-async function writeContentLines(exchange: ChatExchange, lines: readonly string[], evalMilliseconds: number): Promise<string> {
+async function writeContentLines(
+  exchange: ChatExchange,
+  lines: readonly string[],
+  evalMilliseconds: number,
+  startedAt: number,
+): Promise<string> {
   const { response, modelJson, signal } = exchange;
   if (evalMilliseconds <= 0) {
     const createdAt = rfc3339Now();
@@ -121,7 +126,6 @@ async function writeContentLines(exchange: ChatExchange, lines: readonly string[
     for (const line of lines) text += formatChunkLine(modelJson, createdAt, line);
     return text;
   }
-  const startedAt = performance.now();
   const interval = evalMilliseconds / Math.max(1, lines.length);
   for (let index = 0; index < lines.length; index += 1) {
     await sleepIfPositive(startedAt + index * interval - performance.now(), signal);
@@ -137,16 +141,20 @@ function lineCountFor(tokenCount: number, evalMilliseconds: number): number {
 
 async function streamAnswer(exchange: ChatExchange, answer: ChatAnswer, plan: GenerationPlan): Promise<void> {
   const { response, runtime, fault, signal, checkpoints } = exchange;
+  // The prompt phase ends on a deadline from here, and the lines of the eval phase on deadlines from
+  // its start, so timer overshoots do not add up line after line.
+  const anchor = performance.now();
   response.writeHead(200, { 'Content-Type': ndjsonContentType });
   if (plan.promptMilliseconds > 0 || plan.evalMilliseconds > 0) response.flushHeaders();
-  await sleepIfPositive(plan.promptMilliseconds, signal);
+  await sleepIfPositive(anchor + plan.promptMilliseconds - performance.now(), signal);
   checkpoints.firstTokenAt = process.hrtime.bigint();
   const allLines = groupTokens(answer.tokens, lineCountFor(answer.tokens.length, plan.evalMilliseconds));
   const cutsStream = fault.kind === 'dropConnection' || fault.kind === 'streamError';
   const lines = cutsStream ? allLines.slice(0, Math.max(1, Math.ceil(allLines.length / 2))) : allLines;
   const evalMilliseconds = cutsStream ? plan.evalMilliseconds / 2 : plan.evalMilliseconds;
+  // The eval phase starts at the actual first token, so eval_duration reports the configured time.
   const startedAt = performance.now();
-  const pending = await writeContentLines(exchange, lines, evalMilliseconds);
+  const pending = await writeContentLines(exchange, lines, evalMilliseconds, startedAt);
   await sleepIfPositive(startedAt + evalMilliseconds - performance.now(), signal);
   if (fault.kind === 'dropConnection') {
     runtime.stats.recordFault('dropConnection');

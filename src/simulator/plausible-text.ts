@@ -156,3 +156,23 @@ export function formattedString(format: string, words: readonly string[], random
       return undefined;
   }
 }
+
+const statedLine = /^\s*[-*]?\s*"?([A-Za-z][A-Za-z0-9 _-]{0,40}?)"?\s*[:=]\s*"?([^"\n]{1,200}?)"?\s*,?\s*$/;
+
+/**
+ * Key–value pairs a prompt states one per line (`Entity id: luke_skywalker`, `"entity_id": "x"`), keyed
+ * by their snake_case form (`entity_id`). The first statement of a key wins; sentences are skipped.
+ */
+export function statedValues(text: string): ReadonlyMap<string, string> {
+  const stated = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = statedLine.exec(line);
+    if (!match) continue;
+    const key = match[1]!.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    const value = match[2]!.trim();
+    // Values, not instructions: short, at most four words, not a sentence.
+    const isValue = value.length <= 60 && value.split(/\s+/).length <= 4 && !/[.;!?]$/.test(value);
+    if (value && isValue && !stated.has(key)) stated.set(key, value);
+  }
+  return stated;
+}

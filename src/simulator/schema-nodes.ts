@@ -15,6 +15,12 @@ export interface GenerationContext {
   readonly words: readonly string[];
   /** Capitalised words (likely names), preferred for name-like fields; `words` are used when absent or empty. */
   readonly names?: readonly string[];
+  /**
+   * Values the prompt states for a key (`Entity id: luke_skywalker`, `"entity_id": "luke_skywalker"`),
+   * by snake_case key: a same-named string or enum property echoes it when the schema allows, as a
+   * model would.
+   */
+  readonly stated?: ReadonlyMap<string, string>;
 }
 
 /** A value that breaks the schema, boxed so `undefined` can mean "cannot be broken". */
@@ -138,7 +144,9 @@ export class ConstantNode implements SchemaNode {
     this.encodedValues = new Set(values.map((value) => JSON.stringify(value)));
     this.types = new Set(values.map(jsonTypeOf));
   }
-  generate(context: GenerationContext): unknown {
+  generate(context: GenerationContext, _depth = 0, nameHint = ''): unknown {
+    const stated = context.stated?.get(nameHint);
+    if (stated !== undefined && this.encodedValues.has(JSON.stringify(stated))) return stated;
     return context.random.pick(this.values);
   }
   allowedValues(): readonly unknown[] {
@@ -196,6 +204,8 @@ export class StringNode implements SchemaNode {
   }
 
   generate(context: GenerationContext, _depth: number, nameHint: string): unknown {
+    const stated = context.stated?.get(nameHint);
+    if (stated !== undefined && this.accepts(stated)) return stated;
     if (this.format !== undefined) {
       const formatted = formattedString(this.format, context.words, context.random);
       if (formatted !== undefined) return formatted;
@@ -205,6 +215,13 @@ export class StringNode implements SchemaNode {
       if (matching !== undefined) return matching;
     }
     return fitLength(this.naturalText(context, nameHint), this.minimumLength, this.maximumLength, context.words, context.random);
+  }
+
+  private accepts(value: string): boolean {
+    const length = codePointLength(value);
+    if (length < this.minimumLength || length > this.maximumLength) return false;
+    if (this.pattern !== undefined && !this.pattern.expression.test(value)) return false;
+    return this.format === undefined;
   }
 
   private generateFromPattern(pattern: CompiledPattern, context: GenerationContext): string | undefined {

@@ -1,0 +1,58 @@
+/**
+ * The latency-bound case: with simulated generation latency L and server parallelism P, the best any
+ * client can do is P / L jobs per second. Holocron should keep the server's slots full (≥ 95 % of it).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/load-config.ts';
+import { openHolocron } from '../src/holocron.ts';
+import { startSimulatorProcess } from './support/simulator-process.ts';
+
+export interface LatencyBoundOptions {
+  latencyMs: number;
+  parallel: number;
+  jobs: number;
+  concurrency: number;
+}
+
+export interface LatencyBoundResult {
+  jobsPerSecond: number;
+  idealJobsPerSecond: number;
+  efficiency: number;
+  seconds: number;
+}
+
+export async function measureLatencyBound(options: LatencyBoundOptions): Promise<LatencyBoundResult> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-latency-'));
+  const simulator = await startSimulatorProcess(['--latency-ms', String(options.latencyMs), '--parallel', String(options.parallel)]);
+  const flags: Record<string, { value: unknown; flag: string }> = {
+    'database.url': { value: path.join(directory, 'bench.sqlite'), flag: 'bench' },
+    'lake.root': { value: path.join(directory, 'lake'), flag: 'bench' },
+    'ollama.baseUrl': { value: simulator.url, flag: 'bench' },
+    'worker.concurrency': { value: options.concurrency, flag: 'bench' },
+    'log.level': { value: 'warn', flag: 'bench' },
+  };
+  const holocron = await openHolocron(loadConfig({ flags, environment: {}, cwd: directory }).config);
+  try {
+    await holocron.enqueue(
+      Array.from({ length: options.jobs }, (_, index) => ({
+        interrogation: 'sw_entity_facts_v1',
+        entity_type: 'planet',
+        entity_id: `latency_${index}`,
+        evidence: [`Planet ${index} is a desert world in the Outer Rim with two suns.`],
+      })),
+    );
+    const started = performance.now();
+    const summary = await holocron.createWorker({ mode: 'drain' }).run();
+    const seconds = (performance.now() - started) / 1000;
+    if (summary.succeeded !== options.jobs) throw new Error(`latency-bound drain: ${summary.succeeded}/${options.jobs} succeeded`);
+    const jobsPerSecond = options.jobs / seconds;
+    const idealJobsPerSecond = options.parallel / (options.latencyMs / 1000);
+    return { jobsPerSecond, idealJobsPerSecond, efficiency: jobsPerSecond / idealJobsPerSecond, seconds };
+  } finally {
+    await holocron.close();
+    await simulator.stop();
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
