@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load-config.ts';
-import { openHolocron } from '../src/holocron.ts';
+import { openBenchHolocron } from './support/open-bench-holocron.ts';
 import { startSimulatorProcess } from './support/simulator-process.ts';
 
 export interface LatencyBoundOptions {
@@ -26,14 +25,7 @@ export interface LatencyBoundResult {
 export async function measureLatencyBound(options: LatencyBoundOptions): Promise<LatencyBoundResult> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-latency-'));
   const simulator = await startSimulatorProcess(['--latency-ms', String(options.latencyMs), '--parallel', String(options.parallel)]);
-  const flags: Record<string, { value: unknown; flag: string }> = {
-    'database.url': { value: path.join(directory, 'bench.sqlite'), flag: 'bench' },
-    'lake.root': { value: path.join(directory, 'lake'), flag: 'bench' },
-    'ollama.baseUrl': { value: simulator.url, flag: 'bench' },
-    'worker.concurrency': { value: options.concurrency, flag: 'bench' },
-    'log.level': { value: 'warn', flag: 'bench' },
-  };
-  const holocron = await openHolocron(loadConfig({ flags, environment: {}, cwd: directory }).config);
+  const holocron = await openBenchHolocron({ directory, simulatorUrl: simulator.url, concurrency: options.concurrency });
   try {
     await holocron.enqueue(
       Array.from({ length: options.jobs }, (_, index) => ({

@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openHolocron } from '../src/holocron.ts';
-import { loadConfig } from '../src/config/load-config.ts';
+import { openBenchHolocron } from './support/open-bench-holocron.ts';
 import { startSimulatorProcess } from './support/simulator-process.ts';
 
 export interface PipelineDrainOptions {
@@ -29,14 +28,7 @@ export interface PipelineDrainResult {
 export async function drainPipeline(options: PipelineDrainOptions): Promise<PipelineDrainResult> {
   const directory = fs.mkdtempSync(path.join(options.lakeParent ?? os.tmpdir(), 'holocron-bench-'));
   const simulator = await startSimulatorProcess(['--latency-ms', String(options.latencyMs), '--parallel', String(options.parallel), '--max-queue', '100000']);
-  const flags: Record<string, { value: unknown; flag: string }> = {
-    'database.url': { value: options.databaseUrl ?? path.join(directory, 'bench.sqlite'), flag: 'bench' },
-    'lake.root': { value: path.join(directory, 'lake'), flag: 'bench' },
-    'ollama.baseUrl': { value: simulator.url, flag: 'bench' },
-    'worker.concurrency': { value: options.concurrency, flag: 'bench' },
-    'log.level': { value: 'warn', flag: 'bench' },
-  };
-  const holocron = await openHolocron(loadConfig({ flags, environment: {}, cwd: directory }).config);
+  const holocron = await openBenchHolocron({ directory, simulatorUrl: simulator.url, concurrency: options.concurrency, databaseUrl: options.databaseUrl });
   try {
     await holocron.enqueue(
       Array.from({ length: options.jobs }, (_, index) => ({

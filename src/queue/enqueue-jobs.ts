@@ -7,6 +7,7 @@ import type { HolocronDatabase } from '../database/open-database.ts';
 import type { Kysely } from 'kysely';
 import type { Database, NewJobRow } from '../database/database.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
+import { databaseNow } from './database-now.ts';
 
 /** A file reference stored with the job (same shape as the evidence module's EvidenceRef). */
 export interface EvidenceRef {
@@ -49,9 +50,7 @@ export async function enqueueJobs(
   const columns = 16;
   const size = rowsPerStatement(adapter.maxParameters, columns, 500);
   return adapter.writeTransaction(db, async (transaction) => {
-    const { now } = await transaction
-      .selectNoFrom(adapter.nowMilliseconds().as('now'))
-      .executeTakeFirstOrThrow();
+    const now = await databaseNow(transaction, adapter);
     const results: EnqueuedJob[] = [];
     let written = 0;
     for (const part of chunk(specs, size)) {
@@ -66,9 +65,9 @@ export async function enqueueJobs(
         run_label: spec.runLabel ?? null,
         attempt_count: 0,
         max_attempts: spec.maxAttempts,
-        available_at: Number(now) + (spec.delayMs ?? 0),
-        created_at: Number(now),
-        updated_at: Number(now),
+        available_at: now + (spec.delayMs ?? 0),
+        created_at: now,
+        updated_at: now,
       }));
       const inserted = await transaction
         .insertInto('jobs')

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { jobStatuses, type JobStatus } from '../database/database.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
+import { databaseNow } from './database-now.ts';
 
 export interface JobStats {
   total: number;
@@ -25,8 +26,7 @@ function emptyCounts(): Record<JobStatus, number> {
 
 export async function jobStats(database: HolocronDatabase, filter: { runLabel?: string } = {}): Promise<JobStats> {
   const { db, adapter } = database;
-  const { now: rawNow } = await db.selectNoFrom(adapter.nowMilliseconds().as('now')).executeTakeFirstOrThrow();
-  const now = Number(rawNow);
+  const now = await databaseNow(db, adapter);
   const grouped = await db
     .selectFrom('jobs')
     .select(['status', 'interrogation_key', (eb) => eb.fn.countAll<number>().as('count')])

@@ -6,6 +6,7 @@
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { NewRunRow } from '../database/database.ts';
 import { isRunning } from './status-predicates.ts';
+import { databaseNow } from './database-now.ts';
 
 export interface ReapedJob {
   jobId: number;
@@ -17,10 +18,7 @@ export interface ReapedJob {
 export async function reapExpiredLeases(database: HolocronDatabase, limit = 500): Promise<ReapedJob[]> {
   const { db, adapter } = database;
   return adapter.writeTransaction(db, async (transaction) => {
-    const { now: rawNow } = await transaction
-      .selectNoFrom(adapter.nowMilliseconds().as('now'))
-      .executeTakeFirstOrThrow();
-    const now = Number(rawNow);
+    const now = await databaseNow(transaction, adapter);
     const expired = await transaction
       .selectFrom('jobs')
       .select(['id', 'current_run_id', 'locked_by', 'locked_at', 'lease_expires_at', 'attempt_count', 'max_attempts'])

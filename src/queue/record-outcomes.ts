@@ -11,6 +11,7 @@ import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-ad
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
 import type { HeldAttempt } from './held-attempt.ts';
+import { databaseNow } from './database-now.ts';
 
 /** What an attempt did, for its `runs` row. Times are the worker's clock, epoch milliseconds. */
 export interface AttemptRecord {
@@ -80,10 +81,7 @@ export async function recordOutcomes(
   if (outcomes.length === 0) return recorded;
   const { db, adapter } = database;
   return adapter.writeTransaction(db, async (transaction) => {
-    const { now: rawNow } = await transaction
-      .selectNoFrom(adapter.nowMilliseconds().as('now'))
-      .executeTakeFirstOrThrow();
-    const now = Number(rawNow);
+    const now = await databaseNow(transaction, adapter);
     const successes = outcomes.filter((outcome): outcome is SucceededOutcome => outcome.kind === 'succeeded');
     const failures = outcomes.filter((outcome): outcome is FailedOutcome => outcome.kind === 'failed');
 

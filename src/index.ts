@@ -1,0 +1,19 @@
+/** Holocron as a library. See the README for a tour. */
+export { openHolocron, defaultWorkerId, type Holocron, type CreateWorkerOptions, type EnqueueOptions } from './holocron.ts';
+export { loadConfig, ConfigError, environmentVariables, type LoadConfigOptions } from './config/load-config.ts';
+export { configSchema, type HolocronConfig } from './config/config-schema.ts';
+export { defaults } from './config/defaults.ts';
+export { openDatabase, type HolocronDatabase } from './database/open-database.ts';
+export { migrateToLatest } from './database/migrate.ts';
+export type * from './database/database.ts';
+export * from './queue/index.ts';
+export { Worker, type WorkerOptions, type WorkerSummary, type WorkerMode } from './worker/worker.ts';
+export type { JobHandler, JobContext, HandlerResult } from './worker/job-handler.ts';
+export { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
+export { prepareJobSpecs, jobRequestSchema, JobRequestError, type JobRequest } from './pipeline/job-request.ts';
+export { InterrogationRegistry, createDefaultRegistry } from './interrogations/interrogation-registry.ts';
+export type { Interrogation } from './interrogations/interrogation.ts';
+export { createLocalLake } from './lake/local-lake.ts';
+export type { Lake, LakeFile } from './lake/lake.ts';
+export * from './providers/index.ts';
+export { startSimulator, type RunningSimulator } from './simulator/index.ts';
