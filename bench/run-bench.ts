@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: throughput figures measured in one run on this machine (not a test; it prints).
+ *   1. No-op drain on PostgreSQL: Holocron (run history kept) beside graphile-worker 0.17 and pg-boss 10.
+ *   2. No-op drain on SQLite: Holocron.
+ *   3. The full pipeline on SQLite against the simulator at zero latency (lake on disk, and on tmpfs).
+ *   4. Latency-bound: simulated latency L and parallelism P, against the ideal P / L.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency, --postgres URL.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { drainGraphileWorker } from './competitors/graphile-worker-drain.ts';
+import { drainPgBoss } from './competitors/pg-boss-drain.ts';
+import { measureLatencyBound } from './latency-bound.ts';
+import { drainNoop } from './noop-drain.ts';
+import { drainPipeline } from './pipeline-drain.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    postgres: { type: 'string', default: process.env.HOLOCRON_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test' },
+  },
+});
+const quick = values.quick!;
+const postgresUrl = values.postgres!;
+const rows: string[][] = [];
+
+function record(section: string, system: string, jobsPerSecond: number, detail: string): void {
+  rows.push([section, system, Math.round(jobsPerSecond).toLocaleString('en-US'), detail]);
+  process.stdout.write(`  ${system.padEnd(34)} ${Math.round(jobsPerSecond).toLocaleString('en-US').padStart(8)} jobs/s  ${detail}\n`);
+}
+
+async function withSchema<T>(prefix: string, work: (url: string) => Promise<T>): Promise<T> {
+  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    return await work(`${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}schema=${schema}`);
+  } finally {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  }
+}
+
+async function queueSection(): Promise<void> {
+  const jobs = quick ? 10_000 : 50_000;
+  process.stdout.write(`\n1. No-op drain on PostgreSQL, ${jobs.toLocaleString('en-US')} jobs (enqueue not timed)\n`);
+  const holocron = await withSchema('bench_holocron', (url) => drainNoop({ url, jobs, processes: 2, concurrency: 500, prefetch: 500 }));
+  record('postgres no-op', 'Holocron (run history kept)', holocron.jobsPerSecond, holocron.configuration);
+  const graphile = await drainGraphileWorker({ connectionString: postgresUrl, jobs });
+  record('postgres no-op', `graphile-worker ${graphile.version} (batched)`, graphile.jobsPerSecond, graphile.configuration);
+  const boss = await drainPgBoss({ connectionString: postgresUrl, jobs: quick ? 5_000 : 20_000 });
+  record('postgres no-op', `pg-boss ${boss.version}`, boss.jobsPerSecond, `${boss.jobs.toLocaleString('en-US')} jobs; ${boss.configuration}`);
+
+  process.stdout.write(`\n2. No-op drain on SQLite, ${jobs.toLocaleString('en-US')} jobs\n`);
+  const directory = fs.mkdtempSync(`${os.tmpdir()}/holocron-bench-sqlite-`);
+  try {
+    const sqlite = await drainNoop({ url: `${directory}/bench.sqlite`, jobs, processes: 1, concurrency: 1000, prefetch: 1000 });
+    record('sqlite no-op', 'Holocron (run history kept)', sqlite.jobsPerSecond, sqlite.configuration);
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function pipelineSection(): Promise<void> {
+  const jobs = quick ? 2_000 : 10_000;
+  process.stdout.write(`\n3. Full pipeline on SQLite, simulator at zero latency (own process), ${jobs.toLocaleString('en-US')} jobs\n`);
+  const onDisk = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 64 });
+  record('pipeline', 'Holocron, lake on disk', onDisk.jobsPerSecond, `1 worker process, concurrency 64; ${os.tmpdir()} (${fileSystemOf(os.tmpdir())})`);
+  if (fs.existsSync('/dev/shm')) {
+    const inMemory = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 64, lakeParent: '/dev/shm' });
+    record('pipeline', 'Holocron, lake on tmpfs', inMemory.jobsPerSecond, '1 worker process, concurrency 64; /dev/shm (file creation nearly free)');
+  }
+}
+
+async function latencySection(): Promise<void> {
+  const latencyMs = 200;
+  const parallel = 8;
+  const jobs = quick ? 160 : 400;
+  process.stdout.write(`\n4. Latency-bound: L = ${latencyMs} ms, P = ${parallel}, ideal P / L = ${parallel / (latencyMs / 1000)} jobs/s, ${jobs} jobs\n`);
+  const result = await measureLatencyBound({ latencyMs, parallel, jobs, concurrency: parallel * 2 });
+  record('latency-bound', 'Holocron', result.jobsPerSecond, `${(result.efficiency * 100).toFixed(1)} % of P / L (worker concurrency ${parallel * 2})`);
+}
+
+function fileSystemOf(directory: string): string {
+  try {
+    const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' '));
+    const match = mounts.filter((fields) => fields[1] && directory.startsWith(fields[1])).sort((a, b) => b[1]!.length - a[1]!.length)[0];
+    return match ? match[2]! : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+process.stdout.write(`Holocron benchmarks — ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}\n`);
+const sections: Record<string, () => Promise<void>> = { queue: queueSection, pipeline: pipelineSection, latency: latencySection };
+for (const [name, run] of Object.entries(sections)) {
+  if (values.only && values.only !== name) continue;
+  await run();
+}
+process.stdout.write(`\nSummary\n${rows.map((row) => `  ${row[0]!.padEnd(15)} ${row[1]!.padEnd(34)} ${row[2]!.padStart(8)} jobs/s`).join('\n')}\n`);
