@@ -36,6 +36,7 @@ export function createProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyWhenOutputIsClosed();
   const program = createProgram();
   try {
     await program.parseAsync(argv);
@@ -43,4 +44,19 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return reportError(error, argv.includes('--verbose') || argv.includes('-v'));
   }
+}
+
+/**
+ * `holocron jobs list --json | head`: a reader that stops early closes the pipe, and the next write
+ * fails with EPIPE. That is not an error of ours; without this, Node prints an unhandled 'error' stack.
+ */
+let watchingOutput = false;
+
+function exitQuietlyWhenOutputIsClosed(): void {
+  if (watchingOutput) return;
+  watchingOutput = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
 }

@@ -3,7 +3,8 @@ import { InvalidArgumentError } from 'commander';
 
 export function integerOption(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number)) throw new InvalidArgumentError('must be a whole number');
+  // Number('') is 0: an empty value must not pass for zero.
+  if (value.trim() === '' || !Number.isInteger(number)) throw new InvalidArgumentError('must be a whole number');
   return number;
 }
 

@@ -14,7 +14,8 @@ export const configSchema = z
     interrogations: z.object({ directory: z.string().min(1).nullable() }).strict(),
     ollama: z
       .object({
-        baseUrl: z.string().url(),
+        // z.string().url() alone takes "localhost:11434" (scheme "localhost:") and ftp:// or file:// URLs.
+        baseUrl: z.string().url().regex(/^https?:\/\//i, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434'),
         model: z.string().min(1).nullable(),
         temperature: z.number().min(0).max(2),
         timeoutSeconds: seconds,

@@ -58,9 +58,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const configFile = findConfigFile(options.configFile ?? environment.HOLOCRON_CONFIG, cwd);
   if (configFile) {
     const fromFile = readConfigFile(configFile);
-    for (const [key, value] of flatten(fromFile)) {
+    const unknownKeys: string[] = [];
+    for (const [key, value] of flatten(fromFile, defaults, unknownKeys)) {
       setPath(merged, key, value);
       sources.set(key, `${configFile} (${key})`);
+    }
+    if (unknownKeys.length > 0) {
+      throw new ConfigError(`Config file ${configFile}: unknown key${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((key) => `"${key}"`).join(', ')}`);
     }
   }
   for (const [name, variable] of Object.entries(environmentVariables)) {
@@ -111,15 +115,28 @@ function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** `{a: {b: 1}}` → `[['a.b', 1]]`; arrays and nulls are leaves. */
-function flatten(value: Record<string, unknown>, prefix = ''): [string, unknown][] {
+/**
+ * `{a: {b: 1}}` → `[['a.b', 1]]`, following the shape of `known` (the defaults): objects are descended
+ * only where the defaults hold a section, anything else is a leaf for the schema to judge. Keys the
+ * defaults do not have (`__proto__` included) are collected in `unknownKeys`, never merged.
+ */
+function flatten(value: Record<string, unknown>, known: Record<string, unknown>, unknownKeys: string[], prefix = ''): [string, unknown][] {
   const entries: [string, unknown][] = [];
   for (const [key, child] of Object.entries(value)) {
     const full = prefix ? `${prefix}.${key}` : key;
-    if (child !== null && typeof child === 'object' && !Array.isArray(child)) entries.push(...flatten(child as Record<string, unknown>, full));
+    if (!Object.hasOwn(known, key)) {
+      unknownKeys.push(full);
+      continue;
+    }
+    const section = known[key];
+    if (isPlainObject(child) && isPlainObject(section)) entries.push(...flatten(child, section, unknownKeys, full));
     else entries.push([full, child]);
   }
   return entries;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function setPath(target: Record<string, unknown>, key: string, value: unknown): void {

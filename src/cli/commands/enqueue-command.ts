@@ -63,10 +63,10 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
     )
     .action(async (flags: EnqueueFlags, command: Command) => {
       const context = contextFrom(command);
-      const requests = flags.from ? await readJsonl(flags.from) : [{ where: 'flags', request: requestFromFlags(flags) }];
       if (flags.from && hasSingleJobFlags(flags)) {
         throw new UsageError('--from takes the jobs from the file; give per-job fields in its lines, not as flags (only --interrogation applies to all)');
       }
+      const requests = flags.from ? await readJsonl(flags.from) : [{ where: 'flags', request: requestFromFlags(flags) }];
       await withHolocron(context, async (holocron) => {
         const bar = requests.length >= progressBarThreshold && process.stderr.isTTY ? createBar(requests.length) : null;
         const started = performance.now();
@@ -96,7 +96,8 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
 function hasSingleJobFlags(flags: EnqueueFlags): boolean {
   return Boolean(
     flags.entityType || flags.entityId || flags.evidence.length || flags.evidenceFile.length || flags.input ||
-      flags.priority !== undefined || flags.model || flags.maxAttempts !== undefined || flags.dedupeKey || flags.runLabel,
+      flags.priority !== undefined || flags.model || flags.maxAttempts !== undefined || flags.dedupeKey || flags.runLabel ||
+      flags.delaySeconds !== undefined,
   );
 }
 
@@ -136,9 +137,11 @@ async function readJsonl(file: string): Promise<LabelledRequest[]> {
   let number = 0;
   for await (const line of lines) {
     number++;
-    if (line.trim() === '') continue;
+    // Editors on Windows often start a UTF-8 file with a byte order mark; it is not part of the JSON.
+    const text = number === 1 ? line.replace(/^\uFEFF/, '') : line;
+    if (text.trim() === '') continue;
     try {
-      requests.push({ where: `${file} line ${number}`, request: JSON.parse(line) });
+      requests.push({ where: `${file} line ${number}`, request: JSON.parse(text) });
     } catch (error) {
       problems.push(`${file} line ${number}: not valid JSON (${(error as Error).message})`);
     }
