@@ -34,7 +34,7 @@ function success(job: ClaimedJob, workerId = 'w1'): AttemptOutcome {
   };
 }
 
-function failure(job: ClaimedJob, retryable: boolean, code = 'server_error'): AttemptOutcome {
+function failure(job: ClaimedJob, retryable: boolean, code = 'server_error', retryDelayMs = 0): AttemptOutcome {
   const now = Date.now();
   return {
     kind: 'failed',
@@ -44,7 +44,7 @@ function failure(job: ClaimedJob, retryable: boolean, code = 'server_error'): At
     artifacts: [],
     error: { code, message: `boom ${job.attempt}` },
     retryable,
-    retryDelayMs: 0,
+    retryDelayMs,
   };
 }
 
@@ -113,11 +113,12 @@ for (const dialect of dialects) {
       [job] = await claimJobs(test.database, 'w1', 1, 30_000);
       assert.equal(job!.attempt, 2);
       assert.deepEqual(job!.previousError, { code: 'server_error', message: 'boom 1' });
-      recorded = await recordOutcomes(test.database, [failure(job!, true)]);
+      recorded = await recordOutcomes(test.database, [failure(job!, true, 'server_error', 60_000)]);
       assert.ok(recorded.deadLettered.has(job!.runId));
       details = await getJobDetails(test.database, enqueued!.id);
       assert.equal(details.job.status, 'DEADLETTER');
       assert.equal(details.job.last_error, 'boom 2');
+      assert.ok(Number(details.job.available_at) <= Number(details.job.completed_at), 'no retry time on a dead letter');
       assert.deepEqual(details.runs.map((run) => run.status), ['FAILED', 'FAILED']);
       // Redrive gives it a fresh set of attempts.
       assert.equal(await redriveDeadLetters(test.database, { ids: [enqueued!.id] }), 1);

@@ -84,13 +84,28 @@ function compile(interrogation: Interrogation): Entry {
   return { interrogation, validators: { input: compileSchema('inputSchema'), output: compileSchema('outputSchema') } };
 }
 
+function compileOnFirstUse(interrogation: Interrogation): Entry {
+  let validators: InterrogationValidators | undefined;
+  return {
+    interrogation,
+    get validators() {
+      return (validators ??= compile(interrogation).validators);
+    },
+  };
+}
+
 export class InterrogationRegistry {
   readonly #entries = new Map<string, Entry>();
 
-  /** Adds an interrogation; throws on a duplicate key or an invalid schema or template. */
-  register(interrogation: Interrogation): this {
+  /**
+   * Adds an interrogation; throws on a duplicate key or an invalid schema or template. `compile:
+   * 'on-first-use'` defers compiling the schemas to the first validation — for interrogations known to
+   * be valid (the built-ins, which the test suite checks), so that commands that never validate
+   * (`jobs stats`) do not pay for Ajv.
+   */
+  register(interrogation: Interrogation, options: { compile?: 'now' | 'on-first-use' } = {}): this {
     this.#checkNotRegistered(interrogation);
-    this.#entries.set(interrogation.key, compile(interrogation));
+    this.#entries.set(interrogation.key, options.compile === 'on-first-use' ? compileOnFirstUse(interrogation) : compile(interrogation));
     return this;
   }
 
@@ -159,6 +174,6 @@ export const builtinInterrogations: readonly Interrogation[] = [swEntityFactsV1]
 /** A registry holding the built-in interrogations. */
 export function createDefaultRegistry(): InterrogationRegistry {
   const registry = new InterrogationRegistry();
-  for (const interrogation of builtinInterrogations) registry.register(interrogation);
+  for (const interrogation of builtinInterrogations) registry.register(interrogation, { compile: 'on-first-use' });
   return registry;
 }

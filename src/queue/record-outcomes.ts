@@ -115,7 +115,10 @@ export async function recordOutcomes(
         .set({
           status: failure.retryable ? sql`case when ${exhausted} then 'DEADLETTER' else 'RETRY' end` : 'DEADLETTER',
           completed_at: failure.retryable ? sql`case when ${exhausted} then ${sql.lit(now)} else null end` : now,
-          available_at: now + Math.max(0, Math.round(failure.retryDelayMs)),
+          // A dead letter waits for nobody: no retry time later than its completion.
+          available_at: failure.retryable
+            ? sql`case when ${exhausted} then ${sql.lit(now)} else ${sql.lit(now + Math.max(0, Math.round(failure.retryDelayMs)))} end`
+            : now,
           updated_at: now,
           locked_by: null,
           locked_at: null,
