@@ -91,7 +91,12 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         lake,
         evidence: config.evidence,
         model: config.ollama.model,
-        temperature: config.ollama.temperature,
+        generation: {
+          temperature: config.ollama.temperature,
+          seed: config.ollama.seed ?? undefined,
+          numCtx: config.ollama.numCtx ?? undefined,
+          numPredict: config.ollama.numPredict ?? undefined,
+        },
         keepAlive: config.ollama.keepAlive,
       });
       return new Worker({

@@ -67,7 +67,7 @@ for (const dialect of dialects) {
     });
 
     it('runs jobs end to end and keeps every file of every attempt, hashed', async () => {
-      const holocron = await open();
+      const holocron = await open({ 'ollama.seed': 42 });
       try {
         const enqueued = await holocron.enqueue(Array.from({ length: 12 }, (_, index) => job(`person_${index}`, { run_label: 'e2e' })));
         const summary = await holocron.createWorker({ mode: 'drain' }).run();
@@ -96,6 +96,10 @@ for (const dialect of dialects) {
           assert.ok(prompt.includes('Anakin Skywalker & Padmé Amidala'), 'evidence reaches the prompt unescaped');
           const request = JSON.parse(fs.readFileSync(path.join(lakeRoot, run!.lake_dir!, 'request.json'), 'utf8'));
           assert.equal(request.body.options.temperature, 0);
+          assert.equal(request.body.options.seed, 42, 'the configured seed is sent');
+          const metrics = JSON.parse(run!.metrics!);
+          assert.equal(typeof metrics.model.details.family, 'string', 'model details from /api/show are kept');
+          assert.ok(metrics.totalDurationNs > 0 && metrics.evalDurationNs > 0);
           assert.equal(typeof request.body.format, 'object');
         }
         assert.equal(fs.readdirSync(lakeRoot, { recursive: true }).filter((name) => String(name).includes('.incoming-')).length, 0);

@@ -28,6 +28,12 @@ export const defaults = {
     /** Used when a job has no model hint; null means the interrogation's default model. */
     model: null as string | null,
     temperature: 0,
+    /** Sampling seed; null: the server's (random). Fix it for reproducible answers. */
+    seed: null as number | null,
+    /** Context window (num_ctx); null: the model's. Changing it makes Ollama reload the model. */
+    numCtx: null as number | null,
+    /** Most tokens to generate (num_predict); null: the server's budget. */
+    numPredict: null as number | null,
     /** Seconds the stream may stay silent once the answer has started. */
     timeoutSeconds: 120,
     /** Seconds allowed until the first byte: model loading alone can take minutes (Ollama's own limit is 5m). */

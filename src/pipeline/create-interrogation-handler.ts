@@ -28,7 +28,8 @@ export interface InterrogationHandlerOptions {
   evidence: { root: string; maxItemChars: number; maxTotalChars: number };
   /** The model for jobs without a hint; null: the interrogation's default. */
   model: string | null;
-  temperature: number;
+  /** Generation options from the configuration; an interrogation's own defaults override them. */
+  generation: GenerationOptions;
   keepAlive?: string | number;
 }
 
@@ -100,6 +101,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       record.promptTokens = result.usage.promptTokens ?? null;
       record.completionTokens = result.usage.completionTokens ?? null;
       record.metrics = {
+        ...(record.metrics as object | undefined),
         ...result.timings,
         promptTokens: result.usage.promptTokens,
         completionTokens: result.usage.completionTokens,
@@ -190,13 +192,15 @@ function previousFailureOf(job: ClaimedJob): PreviousFailure | undefined {
 }
 
 function generationOptions(interrogation: Interrogation, options: InterrogationHandlerOptions): GenerationOptions {
-  return { temperature: options.temperature, ...interrogation.defaults.options };
+  const configured = Object.fromEntries(Object.entries(options.generation).filter(([, value]) => value !== undefined));
+  return { ...configured, ...interrogation.defaults.options };
 }
 
 function describeInto(record: HandlerRecord, model: ModelDescription): void {
   record.modelName = model.name;
   record.modelTag = model.tag;
   record.modelDigest = model.digest;
+  record.metrics = { ...(record.metrics as object | undefined), model: { details: model.details ?? null, capabilities: model.capabilities ?? null } };
 }
 
 function requestOf(provider: LlmProviderV1, request: StructuredChatRequest, error: unknown) {
