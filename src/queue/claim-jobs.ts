@@ -29,16 +29,18 @@ export async function claimJobs(
       current_run_id: adapter.newUuid(),
       updated_at: now,
     })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('jobs')
-        .select('id')
-        .where(isClaimable)
-        .where('available_at', '<=', now)
-        .orderBy('priority', 'desc')
-        .orderBy('id')
-        .limit(limit)
-        .$if(adapter.supportsSkipLocked, (query) => query.forUpdate().skipLocked()),
+    .where(({ selectFrom }) =>
+      adapter.inSubquery(
+        'id',
+        selectFrom('jobs')
+          .select('id')
+          .where(isClaimable)
+          .where('available_at', '<=', now)
+          .orderBy('priority', 'desc')
+          .orderBy('id')
+          .limit(limit)
+          .$if(adapter.supportsSkipLocked, (query) => query.forUpdate().skipLocked()),
+      ),
     )
     .returningAll()
     .execute();

@@ -30,6 +30,13 @@ export interface DialectAdapter {
    */
   inList(column: string, values: readonly (string | number)[], type: ColumnType): Expression<SqlBool>;
   /**
+   * `column IN (subquery)` for a subquery that must run once, before the outer statement (the claim's
+   * locking `SELECT … LIMIT n`). PostgreSQL: `= any(array(subquery))`, an init plan followed by primary
+   * key lookups — with a plain IN it hash-joins the whole table (measured 13.7 → 7.2 ms per 1,000
+   * claimed). SQLite plans `IN (subquery)` that way already.
+   */
+  inSubquery(column: string, subquery: Expression<unknown>): Expression<SqlBool>;
+  /**
    * Rows for a bulk `INSERT … SELECT`, when the dialect has a cheaper form than a VALUES list
    * (PostgreSQL: `unnest` of one array per column). Null: use `.values(rows)`.
    */

@@ -13,6 +13,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     newUuid: () => sql<string>`gen_random_uuid()::text`,
     migrationSchema: schema ?? 'public',
     inList: (column, values, type) => sql<SqlBool>`${sql.ref(column)} = any(${values}::${sql.raw(type)}[])`,
+    inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} = any(array(${subquery}))`,
     bulkRows: (rows, columns) => jsonRows(rows, columns),
     writeTransaction: (db, work) => db.transaction().execute(work),
     async prepare(db) {

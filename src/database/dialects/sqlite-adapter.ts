@@ -33,6 +33,7 @@ export const sqliteAdapter: DialectAdapter = {
   // whatever the batch size, so it is cheap to prepare and SQLite's parameter limit never applies.
   // (`where true`: SQLite needs a WHERE on an INSERT … SELECT that is followed by ON CONFLICT.)
   inList: (column, values) => sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
+  inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
   bulkRows: (rows, columns) =>
     sql`select ${sql.join(columns.map((column) => sql`value ->> ${`$.${column.name}`}`))} from json_each(${JSON.stringify(rows)}) where true`,
   async prepare() {},
