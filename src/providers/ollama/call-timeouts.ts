@@ -8,7 +8,7 @@
 export type CallStopReason = 'first_byte_timeout' | 'idle_timeout' | 'caller';
 
 export class CallTimeouts {
-  /** Pass this to fetch: aborts on either timeout or on the caller's signal. */
+  /** Pass this to the transport: aborts on either timeout or on the caller's signal. */
   readonly signal: AbortSignal;
   /** Why the call was aborted; undefined while it has not been. */
   stopReason: CallStopReason | undefined;

@@ -22,7 +22,10 @@ export interface OllamaCallContext {
 /** Response bodies kept on errors are cut to this many characters. */
 export const maximumErrorBodyLength = 16_384;
 
-/** Network error codes that mean the connection was established and then lost. */
+/**
+ * Network error codes that mean the connection was established and then lost (node:http reports a socket
+ * closed before the headers as ECONNRESET "socket hang up", and mid-body as ECONNRESET "aborted").
+ */
 const droppedConnectionCodes: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'EPIPE',
@@ -102,7 +105,7 @@ export function statusCallError(
 }
 
 /**
- * A fetch or body read that threw: the caller's abort, one of our timeouts, or the network.
+ * A request or body read that threw: the caller's abort, one of our timeouts, or the network.
  * `phase` says whether the response headers had arrived (`body`) or not (`connect`).
  */
 export function failureCallError(
@@ -203,7 +206,7 @@ function extractQuotedName(message: string): string | undefined {
   return /["']([^"']+)["']/.exec(message)?.[1];
 }
 
-/** The errno-style code and message of a fetch failure (undici wraps the socket error in `cause`). */
+/** The errno-style code and message of a transport failure (fetch wraps the socket error in `cause`). */
 function describeNetworkError(error: unknown): { code: string | undefined; message: string } {
   let current: unknown = error;
   let message = error instanceof Error ? error.message : String(error);
