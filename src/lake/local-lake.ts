@@ -8,7 +8,7 @@
  * an eighth of the CPU of the promise API's thread-pool round trips (measured 0.4 ms against 3.4 ms per
  * attempt), and they keep the attempt's files together on one thread.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Lake, LakeFile, WrittenAttempt } from './lake.ts';
@@ -23,6 +23,9 @@ const fileNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
 export function createLocalLake(root: string): Lake {
   const absoluteRoot = path.resolve(root);
   const knownDirectories = new Set<string>();
+  // The attempt id already makes a staging name unique; pid and a counter keep two writers of the
+  // same id (a bug elsewhere) from sharing one.
+  let staged = 0;
 
   function ensureDirectory(directory: string): void {
     if (knownDirectories.has(directory)) return;
@@ -46,7 +49,7 @@ export function createLocalLake(root: string): Lake {
         if (!fileNamePattern.test(file.name)) throw new LakePathError(`Not a safe lake file name: ${file.name}`);
       }
       ensureDirectory(dayDirectory);
-      const staging = path.join(dayDirectory, `.incoming-${runId}-${randomBytes(4).toString('hex')}`);
+      const staging = path.join(dayDirectory, `.incoming-${runId}-${process.pid}-${++staged}`);
       fs.mkdirSync(staging);
       try {
         const artifacts = files.map((file) => {
