@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { HolocronDatabase } from '../database/open-database.ts';
-import { toClaimedJob, type ClaimedJob } from './claimed-job.ts';
+import { claimedJobColumns, toClaimedJob, type ClaimedJob } from './claimed-job.ts';
 import { isClaimable } from './status-predicates.ts';
 
 export async function claimJobs(
@@ -42,7 +42,7 @@ export async function claimJobs(
           .$if(adapter.supportsSkipLocked, (query) => query.forUpdate().skipLocked()),
       ),
     )
-    .returningAll()
+    .returning(claimedJobColumns)
     .execute();
   return rows.map(toClaimedJob).sort((a, b) => b.priority - a.priority || a.id - b.id);
 }

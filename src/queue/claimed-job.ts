@@ -1,5 +1,25 @@
 /** A job as a worker holds it after a claim: the row, its input parsed, and the attempt in hand. */
 import type { JobRow } from '../database/database.ts';
+
+/** The columns a claim returns: what a worker needs, not the whole row. */
+export const claimedJobColumns = [
+  'id',
+  'interrogation_key',
+  'priority',
+  'input',
+  'evidence_refs',
+  'model_hint',
+  'run_label',
+  'attempt_count',
+  'max_attempts',
+  'current_run_id',
+  'locked_at',
+  'lease_expires_at',
+  'last_error',
+  'last_error_code',
+] as const satisfies readonly (keyof JobRow)[];
+
+export type ClaimedJobRow = Pick<JobRow, (typeof claimedJobColumns)[number]>;
 import type { EvidenceRef } from './enqueue-jobs.ts';
 
 export interface ClaimedJob {
@@ -21,7 +41,7 @@ export interface ClaimedJob {
   previousError: { code: string; message: string } | null;
 }
 
-export function toClaimedJob(row: JobRow): ClaimedJob {
+export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
   return {
     id: Number(row.id),
     interrogationKey: row.interrogation_key,
