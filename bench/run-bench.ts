@@ -47,7 +47,7 @@ async function withSchema<T>(prefix: string, work: (url: string) => Promise<T>):
 async function queueSection(): Promise<void> {
   const jobs = quick ? 10_000 : 50_000;
   process.stdout.write(`\n1. No-op drain on PostgreSQL, ${jobs.toLocaleString('en-US')} jobs (enqueue not timed)\n`);
-  const holocron = await withSchema('bench_holocron', (url) => drainNoop({ url, jobs, processes: 2, concurrency: 500, prefetch: 500 }));
+  const holocron = await withSchema('bench_holocron', (url) => drainNoop({ url, jobs, processes: 2, concurrency: 1000, prefetch: 1000 }));
   record('postgres no-op', 'Holocron (run history kept)', holocron.jobsPerSecond, holocron.configuration);
   const graphile = await drainGraphileWorker({ connectionString: postgresUrl, jobs });
   record('postgres no-op', `graphile-worker ${graphile.version} (batched)`, graphile.jobsPerSecond, graphile.configuration);
@@ -67,11 +67,19 @@ async function queueSection(): Promise<void> {
 async function pipelineSection(): Promise<void> {
   const jobs = quick ? 2_000 : 10_000;
   process.stdout.write(`\n3. Full pipeline on SQLite, simulator at zero latency (own process), ${jobs.toLocaleString('en-US')} jobs\n`);
-  const onDisk = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 64 });
-  record('pipeline', 'Holocron, lake on disk', onDisk.jobsPerSecond, `1 worker process, concurrency 64; ${os.tmpdir()} (${fileSystemOf(os.tmpdir())})`);
+  const disk = `${os.tmpdir()} (${fileSystemOf(os.tmpdir())})`;
+  const onDisk = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 128 });
+  record('pipeline', 'Holocron, lake on disk', onDisk.jobsPerSecond, `1 worker process × concurrency 64, lake in ${disk}; ${Math.round(onDisk.workerCpuMicrosecondsPerJob)} µs worker CPU per job`);
   if (fs.existsSync('/dev/shm')) {
-    const inMemory = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 64, lakeParent: '/dev/shm' });
-    record('pipeline', 'Holocron, lake on tmpfs', inMemory.jobsPerSecond, '1 worker process, concurrency 64; /dev/shm (file creation nearly free)');
+    for (const processes of [1, 2]) {
+      const inMemory = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 128, processes, lakeParent: '/dev/shm' });
+      record(
+        'pipeline',
+        `Holocron, lake on tmpfs, ${processes} process${processes > 1 ? 'es' : ''}`,
+        inMemory.jobsPerSecond,
+        `${processes} × concurrency 64, lake and database in /dev/shm; ${Math.round(inMemory.workerCpuMicrosecondsPerJob)} µs worker CPU per job`,
+      );
+    }
   }
 }
 
