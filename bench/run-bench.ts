@@ -71,15 +71,13 @@ async function pipelineSection(): Promise<void> {
   const onDisk = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 128 });
   record('pipeline', 'Holocron, lake on disk', onDisk.jobsPerSecond, `1 worker process × concurrency 64, lake in ${disk}; ${Math.round(onDisk.workerCpuMicrosecondsPerJob)} µs worker CPU per job`);
   if (fs.existsSync('/dev/shm')) {
-    for (const processes of [1, 2]) {
-      const inMemory = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 128, processes, lakeParent: '/dev/shm' });
-      record(
-        'pipeline',
-        `Holocron, lake on tmpfs, ${processes} process${processes > 1 ? 'es' : ''}`,
-        inMemory.jobsPerSecond,
-        `${processes} × concurrency 64, lake and database in /dev/shm; ${Math.round(inMemory.workerCpuMicrosecondsPerJob)} µs worker CPU per job`,
-      );
-    }
+    const inMemory = await drainPipeline({ jobs, concurrency: 64, latencyMs: 0, parallel: 128, lakeParent: '/dev/shm' });
+    record(
+      'pipeline',
+      'Holocron, lake on tmpfs',
+      inMemory.jobsPerSecond,
+      `1 worker process × concurrency 64, lake and database in /dev/shm; ${Math.round(inMemory.workerCpuMicrosecondsPerJob)} µs worker CPU per job`,
+    );
   }
 }
 
