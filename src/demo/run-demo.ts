@@ -50,10 +50,14 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
     });
     baseUrl = simulator.url;
     write(
-      `No Ollama answered at ${baseConfig.ollama.baseUrl}, so this demo runs against the bundled simulator at ${baseUrl}:\n` +
-        '  a real HTTP server speaking Ollama\'s wire format, answering with JSON that satisfies the schema, but\n' +
-        '  its facts are synthetic (no model weights here).' +
-        (options.faults ? ' It injects faults (invalid JSON, schema violations, truncation, 500s, dropped\n  connections) so you can see retries at work.\n' : '\n'),
+      [
+        `No Ollama answered at ${baseConfig.ollama.baseUrl}, so this demo runs against the bundled simulator`,
+        `at ${baseUrl}: a real HTTP server speaking Ollama's wire format, answering with JSON that`,
+        'satisfies the schema, but its facts are synthetic (no model weights here).',
+        ...(options.faults
+          ? ['It injects faults (invalid JSON, schema violations, truncation, 500s, dropped connections)', 'so you can see retries at work; --no-faults turns them off.']
+          : []),
+      ].join('\n') + '\n',
     );
   }
 
