@@ -5,13 +5,13 @@
  * last one has drained; the database is checked afterwards.
  * This module is also the entry point of those forked worker processes.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/database/open-database.ts';
 import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
 import type { JobHandler } from '../src/worker/job-handler.ts';
 import { Worker } from '../src/worker/worker.ts';
+import { runForkedWorkers, serveForkedWorker } from './support/forked-workers.ts';
 
 export interface NoopDrainOptions {
   url: string;
@@ -47,17 +47,11 @@ export async function drainNoop(options: NoopDrainOptions): Promise<NoopDrainRes
     // As the competitors' drains do (and autovacuum would): planner statistics for the freshly filled table.
     if (database.adapter.name === 'postgres') await sql`analyze jobs`.execute(database.db);
     else await sql`analyze`.execute(database.db);
-    const children = Array.from({ length: options.processes }, (_, index) =>
-      fork(fileURLToPath(import.meta.url), [childFlag, JSON.stringify({ ...options, workerId: `noop-${index}` })], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
+    const { seconds, reports: done } = await runForkedWorkers(
+      fileURLToPath(import.meta.url),
+      [childFlag, JSON.stringify({ ...options, workerId: 'noop' })],
+      options.processes,
     );
-    await Promise.all(children.map((child) => nextMessage(child, 'ready')));
-    const started = performance.now();
-    for (const child of children) child.send('go');
-    const done = await Promise.all(children.map((child) => nextMessage(child, 'done')));
-    const seconds = (performance.now() - started) / 1000;
     const succeeded = done.reduce((total, message) => total + Number(message.succeeded), 0);
     const { count } = await database.db
       .selectFrom('runs')
@@ -78,26 +72,13 @@ export async function drainNoop(options: NoopDrainOptions): Promise<NoopDrainRes
   }
 }
 
-function nextMessage(child: ChildProcess, type: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: Record<string, unknown>) => {
-      if (message?.type === type) {
-        child.off('message', onMessage);
-        resolve(message);
-      } else if (message?.type === 'error') reject(new Error(String(message.message)));
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => (code !== 0 ? reject(new Error(`no-op worker exited with ${code}`)) : undefined));
-  });
-}
-
 async function runChild(settings: NoopDrainOptions & { workerId: string }): Promise<void> {
-  const database = await openDatabase(settings.url, { migrate: false, poolSize: 4 });
-  try {
+  await serveForkedWorker(async () => {
+    const database = await openDatabase(settings.url, { migrate: false, poolSize: 4 });
     const worker = new Worker({
       database,
       handler: noopHandler,
-      workerId: settings.workerId,
+      workerId: `${settings.workerId}-${process.pid}`,
       mode: 'drain',
       concurrency: settings.concurrency,
       prefetch: settings.prefetch,
@@ -108,16 +89,8 @@ async function runChild(settings: NoopDrainOptions & { workerId: string }): Prom
       flushDelayMs: 0,
     });
     await database.db.selectFrom('jobs').select('id').limit(1).execute();
-    process.send!({ type: 'ready' });
-    await new Promise((resolve) => process.once('message', resolve));
-    const summary = await worker.run();
-    process.send!({ type: 'done', succeeded: summary.succeeded });
-  } catch (error) {
-    process.send!({ type: 'error', message: (error as Error).message });
-  } finally {
-    await database.close();
-  }
-  process.disconnect();
+    return { run: async () => ({ succeeded: (await worker.run()).succeeded }), close: () => database.close() };
+  });
 }
 
 if (process.argv[2] === childFlag) await runChild(JSON.parse(process.argv[3]!));

@@ -5,12 +5,12 @@
  * are started and connected before the clock starts and timed from "go" until the last has drained.
  * This module is also the entry point of those forked worker processes.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBenchHolocron } from './support/open-bench-holocron.ts';
+import { runForkedWorkers, serveForkedWorker } from './support/forked-workers.ts';
 import { startSimulatorProcess } from './support/simulator-process.ts';
 
 export interface PipelineDrainOptions {
@@ -57,17 +57,11 @@ export async function drainPipeline(options: PipelineDrainOptions): Promise<Pipe
         evidence: [`Bench entity ${index} was a human pilot from Corellia who flew with the Rebel Alliance in 0 ABY.`],
       })),
     );
-    const children = Array.from({ length: options.processes ?? 1 }, () =>
-      fork(fileURLToPath(import.meta.url), [childFlag, JSON.stringify(settings)], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
+    const { seconds, reports: done } = await runForkedWorkers(
+      fileURLToPath(import.meta.url),
+      [childFlag, JSON.stringify(settings)],
+      options.processes ?? 1,
     );
-    await Promise.all(children.map((child) => nextMessage(child, 'ready')));
-    const started = performance.now();
-    for (const child of children) child.send('go');
-    const done = await Promise.all(children.map((child) => nextMessage(child, 'done')));
-    const seconds = (performance.now() - started) / 1000;
     const succeeded = done.reduce((total, message) => total + Number(message.succeeded), 0);
     if (succeeded !== options.jobs) throw new Error(`pipeline drain: ${succeeded}/${options.jobs} succeeded`);
     const cpuMicroseconds = done.reduce((total, message) => total + Number(message.cpuMicroseconds), 0);
@@ -79,35 +73,20 @@ export async function drainPipeline(options: PipelineDrainOptions): Promise<Pipe
   }
 }
 
-function nextMessage(child: ChildProcess, type: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: Record<string, unknown>) => {
-      if (message?.type === type) {
-        child.off('message', onMessage);
-        resolve(message);
-      } else if (message?.type === 'error') reject(new Error(String(message.message)));
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => (code !== 0 ? reject(new Error(`pipeline worker exited with ${code}`)) : undefined));
-  });
-}
-
 async function runChild(settings: ChildSettings): Promise<void> {
-  const holocron = await openBenchHolocron(settings);
-  try {
+  await serveForkedWorker(async () => {
+    const holocron = await openBenchHolocron(settings);
     const worker = holocron.createWorker({ mode: 'drain' });
-    process.send!({ type: 'ready' });
-    await new Promise((resolve) => process.once('message', resolve));
-    const cpu = process.cpuUsage();
-    const summary = await worker.run();
-    const used = process.cpuUsage(cpu);
-    process.send!({ type: 'done', succeeded: summary.succeeded, cpuMicroseconds: used.user + used.system });
-  } catch (error) {
-    process.send!({ type: 'error', message: (error as Error).message });
-  } finally {
-    await holocron.close();
-  }
-  process.disconnect();
+    return {
+      run: async () => {
+        const cpu = process.cpuUsage();
+        const summary = await worker.run();
+        const used = process.cpuUsage(cpu);
+        return { succeeded: summary.succeeded, cpuMicroseconds: used.user + used.system };
+      },
+      close: () => holocron.close(),
+    };
+  });
 }
 
 if (process.argv[2] === childFlag) await runChild(JSON.parse(process.argv[3]!));

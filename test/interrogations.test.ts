@@ -19,6 +19,7 @@ import {
 import { InterrogationFolderError, loadInterrogationsFolder } from '../src/interrogations/load-interrogations-folder.ts';
 import { formatPromptText, renderPrompt } from '../src/interrogations/render-prompt.ts';
 import { swEntityFactsOutputSchema, swEntityFactsV1 } from '../src/interrogations/sw-entity-facts-v1.ts';
+import { seedOutput } from './support/seed-examples.ts';
 
 const seedInput = {
   entity_type: 'character',
@@ -35,15 +36,6 @@ const seedInput = {
   },
 };
 
-const seedOutput = {
-  entity_type: 'character',
-  entity_id: 'luke_skywalker',
-  entity_name: 'Luke Skywalker',
-  facts: [
-    { fact_key: 'species', value: 'Human', unit: null, confidence: 1.0, evidence_ids: ['e1'], notes: null },
-    { fact_key: 'birth_year', value: 19, unit: 'BBY', confidence: 1.0, evidence_ids: ['e1'], notes: null },
-  ],
-};
 
 const validFile = {
   key: 'planet_climate_v1',

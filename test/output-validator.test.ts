@@ -10,16 +10,8 @@ import {
   InvalidJsonSchemaError,
   validateInput,
 } from '../src/validation/output-validator.ts';
+import { seedOutput } from './support/seed-examples.ts';
 
-const seedOutput = {
-  entity_type: 'character',
-  entity_id: 'luke_skywalker',
-  entity_name: 'Luke Skywalker',
-  facts: [
-    { fact_key: 'species', value: 'Human', unit: null, confidence: 1.0, evidence_ids: ['e1'], notes: null },
-    { fact_key: 'birth_year', value: 19, unit: 'BBY', confidence: 1.0, evidence_ids: ['e1'], notes: null },
-  ],
-};
 
 const seedInput = {
   entity_type: 'character',

@@ -1,6 +1,7 @@
 /**
  * Timer helpers for simulated waits (model load, generation) that end early when the client goes away.
  */
+import { abandonOnAbort } from '../support/abandon-on-abort.ts';
 
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
@@ -24,21 +25,7 @@ export function abortableSleep(milliseconds: number, signal: AbortSignal): Promi
 
 /** Waits for a shared promise (e.g. a model load other requests also wait for) unless `signal` aborts. */
 export function abortableWait<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ClientGoneError('the client went away'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ClientGoneError('the client went away'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    shared.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return abandonOnAbort(shared, signal, () => new ClientGoneError('the client went away'));
 }
 
 /** Nanoseconds elapsed between two `process.hrtime.bigint()` readings. */

@@ -37,6 +37,7 @@ import {
   type OllamaTagsResponse,
 } from './ollama-wire-schemas.ts';
 import { readNdjsonStream } from './read-ndjson-stream.ts';
+import { abandonOnAbort } from '../../support/abandon-on-abort.ts';
 
 export interface OllamaProviderSettings {
   /** Server root, e.g. `http://127.0.0.1:11434` (a trailing slash is tolerated). */
@@ -478,21 +479,3 @@ function abbreviate(text: string): string {
   return JSON.stringify(collapsed.length > 120 ? `${collapsed.slice(0, 120)}…` : collapsed);
 }
 
-/** Rejects with `makeError()` as soon as `signal` aborts, without cancelling the shared `promise`. */
-function abandonOnAbort<T>(promise: Promise<T>, signal: AbortSignal, makeError: () => LlmCallError): Promise<T> {
-  if (signal.aborted) return Promise.reject(makeError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(makeError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
