@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
-import { DatabaseUrlError } from '../database/open-database.ts';
+import { DatabaseConnectionError, DatabaseUrlError } from '../database/open-database.ts';
 import { MigrationError } from '../database/migrate.ts';
 import { EvidencePathError } from '../evidence/resolve-evidence-path.ts';
 import { InterrogationFolderError } from '../interrogations/load-interrogations-folder.ts';
@@ -35,7 +35,7 @@ export function reportError(error: unknown, verbose: boolean): number {
     process.stderr.write(`holocron: ${(error as Error).message}\n`);
     return 2;
   }
-  if (error instanceof MigrationError) {
+  if (error instanceof MigrationError || error instanceof DatabaseConnectionError) {
     process.stderr.write(`holocron: ${error.message}\n`);
     return 1;
   }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
@@ -38,8 +38,19 @@ export function isPostgresUrl(url: string): boolean {
   return postgresPrefixes.some((prefix) => url.startsWith(prefix));
 }
 
+/** The database cannot be reached (server down, wrong host, credentials or database name). */
+export class DatabaseConnectionError extends Error {
+  override readonly name = 'DatabaseConnectionError';
+}
+
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<HolocronDatabase> {
   const opened = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 4) : openSqlite(url);
+  try {
+    await sql`select 1`.execute(opened.db);
+  } catch (error) {
+    await opened.close().catch(() => undefined);
+    throw new DatabaseConnectionError(`Cannot reach the database at ${opened.displayUrl}: ${(error as Error).message}`);
+  }
   if (options.migrate ?? true) {
     try {
       await migrateToLatest(opened);
