@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { createNodeHttpTransport } from '../src/providers/create-node-http-transport.ts';
+import { createNodeHttpTransport } from '../src/providers/transport/create-node-http-transport.ts';
 import { LlmCallError, type LlmErrorCode } from '../src/providers/llm-call-error.ts';
 import type { LlmProviderV1, StructuredChatRequest } from '../src/providers/llm-provider.ts';
 import { createOllamaProvider, normalizeModelName, type OllamaProviderSettings } from '../src/providers/index.ts';

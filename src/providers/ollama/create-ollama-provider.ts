@@ -6,9 +6,9 @@
  * first-byte and an idle timeout, maps every failure to an LlmCallError and records the exchange
  * (headers redacted) for the audit lake.
  */
-import { createFetchTransport } from '../create-fetch-transport.ts';
-import { createNodeHttpTransport } from '../create-node-http-transport.ts';
-import type { HttpTransport, HttpTransportResponse } from '../http-transport.ts';
+import { createFetchTransport } from '../transport/create-fetch-transport.ts';
+import { createNodeHttpTransport } from '../transport/create-node-http-transport.ts';
+import type { HttpTransport, HttpTransportResponse } from '../transport/http-transport.ts';
 import type { LlmCallError } from '../llm-call-error.ts';
 import type {
   CallOptions,

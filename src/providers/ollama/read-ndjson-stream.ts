@@ -4,7 +4,7 @@
  * Callback-based rather than an async generator, so there is no promise per line on the hot path.
  * Parsing the lines is the caller's business.
  */
-import type { HttpTransportResponse } from '../http-transport.ts';
+import type { HttpTransportResponse } from '../transport/http-transport.ts';
 
 export interface ReadNdjsonStreamOptions {
   /** Called with each complete, non-blank line (without its `\n`). Throwing stops reading and discards the body. */
