@@ -538,8 +538,8 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.match(first.stdout, new RegExp(`^Applied \\d{4}-[a-z-]+(, \\d{4}-[a-z-]+)* to ${escapeRegExp(fresh)}\\.\\n$`));
       assert.ok(fs.existsSync(fresh));
       assertSucceeded(fromFile);
-      assert.match(fromFile.stdout, /^Applied .* to from-file\.sqlite\.\n$/);
-      assert.ok(fs.existsSync(path.join(withFile, 'from-file.sqlite')), 'relative to the working folder');
+      assert.match(fromFile.stdout, new RegExp(`^Applied .* to ${escapeRegExp(path.join(withFile, 'from-file.sqlite'))}\\.\\n$`));
+      assert.ok(fs.existsSync(path.join(withFile, 'from-file.sqlite')), 'relative to the config file');
       assertRefused(badKey, /unknown key "worker\.concurency"/);
       assert.ok(badKey.stderr.includes(path.join(badFile, 'holocron.config.json')), badKey.stderr);
 
@@ -681,7 +681,7 @@ describe('holocron command line', { concurrency: true }, () => {
       }
       const result = await done;
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /models: llama3\.2, phi3:mini/);
+      assert.match(result.stdout, /models: llama3\.2:latest, phi3:mini/, "the names it serves, tags included");
       assert.match(result.stdout, /SIGINT received, closing the simulator\n/);
       assert.match(result.stdout, /chats answered: 0/);
     });

@@ -77,6 +77,8 @@ function nested(key: string, value: unknown): Record<string, unknown> {
   return key.split('.').reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as Record<string, unknown>;
 }
 
+const pathSettings = new Set(['database.url', 'lake.root', 'evidence.root', 'interrogations.directory']);
+
 describe('configuration layers', () => {
   it('is the defaults when nothing is set, and reads no file when there is none', () => {
     const loaded = loadConfig({ environment: {}, cwd: folder() });
@@ -92,15 +94,17 @@ describe('configuration layers', () => {
       const flags = { [setting.path]: { value: setting.flagValue, flag: setting.flag } };
       const value = (options: LoadConfigOptions) => getPath(loadConfig(options).config, setting.path);
 
+      // A relative path in a config file means relative to the file's folder.
+      const fromFile = pathSettings.has(setting.path) ? path.join(withFile, String(setting.file)) : setting.file;
       assert.notEqual(setting.file, defaultValue);
       assert.equal(value({ environment: {}, cwd: folder() }), defaultValue, 'default');
-      assert.equal(value({ environment: {}, cwd: withFile }), setting.file, 'the file beats the default');
+      assert.equal(value({ environment: {}, cwd: withFile }), fromFile, 'the file beats the default');
       assert.equal(value({ environment, cwd: folder() }), setting.parsedEnvironment, 'the environment beats the default');
       assert.equal(value({ environment, cwd: withFile }), setting.parsedEnvironment, 'the environment beats the file');
       assert.equal(value({ environment: {}, flags, cwd: withFile }), setting.flagValue, 'a flag beats the file');
       assert.equal(value({ environment, flags, cwd: withFile }), setting.flagValue, 'a flag beats everything');
-      assert.equal(value({ environment: { [setting.variable]: '' }, cwd: withFile }), setting.file, 'an empty variable is not set');
-      assert.equal(value({ environment: {}, flags: { [setting.path]: { value: undefined, flag: setting.flag } }, cwd: withFile }), setting.file, 'an absent flag is not set');
+      assert.equal(value({ environment: { [setting.variable]: '' }, cwd: withFile }), fromFile, 'an empty variable is not set');
+      assert.equal(value({ environment: {}, flags: { [setting.path]: { value: undefined, flag: setting.flag } }, cwd: withFile }), fromFile, 'an absent flag is not set');
     });
   }
 
@@ -130,7 +134,7 @@ describe('configuration layers', () => {
     });
     const { config } = loadConfig({ environment: {}, cwd });
     assert.equal(config.database.poolSize, 8);
-    assert.equal(config.interrogations.directory, 'my-interrogations');
+    assert.equal(config.interrogations.directory, path.join(cwd, 'my-interrogations'));
     assert.equal(config.ollama.keepAlive, -1);
     assert.equal(config.ollama.stream, false);
     assert.equal(config.worker.prefetch, 0);
@@ -144,7 +148,7 @@ describe('finding the configuration file', () => {
     const cwd = folder({ lake: { root: 'cwd-lake' } });
     const loaded = loadConfig({ environment: {}, cwd });
     assert.equal(loaded.configFile, path.join(cwd, 'holocron.config.json'));
-    assert.equal(loaded.config.lake.root, 'cwd-lake');
+    assert.equal(loaded.config.lake.root, path.join(cwd, 'cwd-lake'));
   });
 
   it('prefers HOLOCRON_CONFIG (relative to the working folder) over ./holocron.config.json', () => {
@@ -152,7 +156,7 @@ describe('finding the configuration file', () => {
     writeFile(path.join(cwd, 'staging.json'), { lake: { root: 'staging-lake' } });
     const loaded = loadConfig({ environment: { HOLOCRON_CONFIG: 'staging.json' }, cwd });
     assert.equal(loaded.configFile, path.join(cwd, 'staging.json'));
-    assert.equal(loaded.config.lake.root, 'staging-lake');
+    assert.equal(loaded.config.lake.root, path.join(cwd, 'staging-lake'));
   });
 
   it('prefers an explicit file (--config) over HOLOCRON_CONFIG, and still lets the environment override it', () => {
@@ -161,7 +165,7 @@ describe('finding the configuration file', () => {
     writeFile(path.join(cwd, 'staging.json'), { lake: { root: 'staging-lake' } });
     const loaded = loadConfig({ configFile: elsewhere, environment: { HOLOCRON_CONFIG: 'staging.json', HOLOCRON_CONCURRENCY: '3' }, cwd });
     assert.equal(loaded.configFile, elsewhere);
-    assert.equal(loaded.config.lake.root, 'production-lake');
+    assert.equal(loaded.config.lake.root, path.join(path.dirname(elsewhere), 'production-lake'));
     assert.equal(loaded.config.worker.concurrency, 3);
   });
 
@@ -254,3 +258,27 @@ describe('configuration errors name their source', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('paths in a config file', () => {
+  it('relative paths mean relative to the file, absolute ones and URLs are kept', () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-config-paths-'));
+    const nested = path.join(directory, 'settings');
+    fs.mkdirSync(nested);
+    const file = path.join(nested, 'holocron.config.json');
+    fs.writeFileSync(file, JSON.stringify({ database: { url: 'data/q.sqlite' }, lake: { root: '/srv/lake' }, evidence: { root: '../evidence' } }));
+    try {
+      const { config } = loadConfig({ configFile: file, environment: {}, cwd: os.tmpdir() });
+      assert.equal(config.database.url, path.join(nested, 'data/q.sqlite'));
+      assert.equal(config.lake.root, '/srv/lake');
+      assert.equal(config.evidence.root, path.join(directory, 'evidence'));
+      fs.writeFileSync(file, JSON.stringify({ database: { url: 'postgres://root@127.0.0.1:5432/test' } }));
+      assert.equal(loadConfig({ configFile: file, environment: {}, cwd: os.tmpdir() }).config.database.url, 'postgres://root@127.0.0.1:5432/test');
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('a blank model name is refused', () => {
+    assert.throws(() => loadConfig({ environment: { OLLAMA_MODEL: '   ' }, cwd: os.tmpdir() }), /OLLAMA_MODEL.*not blank/);
+  });
+});

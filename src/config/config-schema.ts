@@ -16,7 +16,7 @@ export const configSchema = z
       .object({
         // z.string().url() alone takes "localhost:11434" (scheme "localhost:") and ftp:// or file:// URLs.
         baseUrl: z.string().url().regex(/^https?:\/\//i, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434'),
-        model: z.string().min(1).nullable(),
+        model: z.string().trim().min(1, 'a model name, not blank').nullable(),
         temperature: z.number().min(0).max(2),
         seed: z.number().int().nullable(),
         numCtx: z.number().int().positive().nullable(),

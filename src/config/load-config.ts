@@ -33,6 +33,15 @@ export const environmentVariables: Record<string, { path: string; type: 'string'
 
 export const configFileName = 'holocron.config.json';
 
+/** Settings that are paths: in a config file, a relative one means relative to the file's folder. */
+const pathSettings = new Set(['database.url', 'lake.root', 'evidence.root', 'interrogations.directory']);
+
+function resolveFilePath(key: string, value: unknown, directory: string): unknown {
+  if (!pathSettings.has(key) || typeof value !== 'string' || value === '' || path.isAbsolute(value)) return value;
+  if (key === 'database.url' && (/^[a-z]+:/i.test(value) || value === ':memory:')) return value;
+  return path.resolve(directory, value);
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -63,7 +72,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const fromFile = readConfigFile(configFile);
     const unknownKeys: string[] = [];
     for (const [key, value] of flatten(fromFile, defaults, unknownKeys)) {
-      setPath(merged, key, value);
+      setPath(merged, key, resolveFilePath(key, value, path.dirname(configFile)));
       sources.set(key, `${configFile} (${key})`);
     }
     if (unknownKeys.length > 0) {

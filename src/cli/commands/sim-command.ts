@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ZodIssue } from 'zod';
-import { simulatorOptionsSchema, startSimulator, type SimulatorOptions, type SimulatorStats } from '../../simulator/index.ts';
+import { normalizeModelName, simulatorOptionsSchema, startSimulator, type SimulatorOptions, type SimulatorStats } from '../../simulator/index.ts';
 
 interface SimCommandFlags {
   host: string;
@@ -109,7 +109,7 @@ function describeConfiguration(options: SimulatorOptions): string {
     .filter(([, rate]) => rate > 0)
     .map(([kind, rate]) => `${kind}=${rate}`);
   return [
-    `models: ${options.models.join(', ')}`,
+    `models: ${options.models.map(normalizeModelName).join(', ')}`,
     `${timing}, load ${options.loadMs} ms, parallel ${options.parallel}, max queue ${options.maxQueue}`,
     `faults: ${faults.length > 0 ? `${faults.join(' ')} (seed ${options.faultSeed})` : 'none'}`,
   ].join('\n');
