@@ -197,6 +197,14 @@ for (const dialect of dialects) {
       assert.equal(details.job.last_error_code, 'lease_expired');
     });
 
+    it('never hands out a job id again, even after the newest job was deleted', async () => {
+      const [first] = await enqueueJobs(test.database, [spec({ runLabel: 'reuse' })]);
+      await test.database.db.deleteFrom('jobs').where('id', '=', first!.id).execute();
+      const [second] = await enqueueJobs(test.database, [spec({ runLabel: 'reuse' })]);
+      assert.ok(second!.id > first!.id, `id ${second!.id} after deleted ${first!.id}`);
+      await test.database.db.deleteFrom('jobs').where('run_label', '=', 'reuse').execute();
+    });
+
     it('deduplicates by key within and across enqueues, all in one transaction', async () => {
       const first = await enqueueJobs(test.database, [spec({ dedupeKey: 'k1' }), spec({ dedupeKey: 'k1' }), spec()]);
       assert.equal(first[0]!.deduplicated, false);

@@ -76,6 +76,7 @@ export class Worker {
   private lastReapAt = 0;
   /** The last claim found nothing; reset when outcomes are recorded (retries may be ready) or a poll is due. */
   private queueLooksEmpty = false;
+  private emptyClaimAt = 0;
   private claimedTotal = 0;
   private readonly summary: WorkerSummary = {
     claimed: 0,
@@ -128,8 +129,13 @@ export class Worker {
       // (half the capacity), or nothing is waiting to start.
       if (canClaimMore && !this.queueLooksEmpty && deficit > 0 && (deficit * 2 >= capacity || this.waiting.length === 0)) {
         await this.reapIfDue(false);
-        claimed = await this.claim(mode === 'once' ? 1 : deficit);
-        this.queueLooksEmpty = claimed === 0;
+        const result = await this.claim(mode === 'once' ? 1 : deficit);
+        // A failed claim (database away) says nothing about the queue: try again, do not drain out.
+        claimed = result ?? 0;
+        if (result === 0) {
+          this.queueLooksEmpty = true;
+          this.emptyClaimAt = Date.now();
+        }
       }
       this.startWaiting();
       if (this.held.size === 0) {
@@ -143,13 +149,17 @@ export class Worker {
       }
       // Room left after a fruitful claim: claim again at once.
       if (claimed > 0 && this.active.size < concurrency && capacity - this.held.size > 0) continue;
+      // Busy with slots free and the queue empty at the last look: look again once per poll interval,
+      // however often attempts finish in between.
       const pollWhileBusy = this.queueLooksEmpty && mode === 'loop' && this.active.size < concurrency;
-      const woken = await this.nextChange(pollWhileBusy ? pollMs : undefined);
-      if (!woken && pollWhileBusy) this.queueLooksEmpty = false;
+      const untilPoll = Math.max(0, this.emptyClaimAt + pollMs - Date.now());
+      await this.nextChange(pollWhileBusy ? untilPoll : undefined);
+      if (pollWhileBusy && Date.now() - this.emptyClaimAt >= pollMs) this.queueLooksEmpty = false;
     }
   }
 
-  private async claim(limit: number): Promise<number> {
+  /** Claims up to `limit` jobs; the number claimed, or null when the claim failed. */
+  private async claim(limit: number): Promise<number | null> {
     const { database, workerId, leaseMs, logger } = this.options;
     let jobs: ClaimedJob[];
     try {
@@ -157,7 +167,7 @@ export class Worker {
     } catch (error) {
       logger?.error({ err: error }, 'claim failed; retrying after the poll interval');
       await this.sleep(Math.min(this.options.pollMs, 5_000));
-      return 0;
+      return null;
     }
     for (const job of jobs) {
       this.held.set(job.runId, { jobId: job.id, runId: job.runId });

@@ -13,6 +13,11 @@ export interface DialectAdapter {
   readonly maxParameters: number;
   /** Column type of an auto-incrementing 64-bit primary key, for migrations. */
   readonly autoIncrementIdType: 'integer' | 'bigserial';
+  /**
+   * The key needs AUTOINCREMENT to never hand out an id again after its row is deleted (SQLite reuses
+   * the largest rowid otherwise, and a new job would inherit a deleted one's history).
+   */
+  readonly needsAutoIncrementKeyword: boolean;
   /** Column type for integers that may exceed 2^31 (epoch milliseconds, byte counts). */
   readonly bigIntegerType: 'integer' | 'bigint';
   /** The database clock as epoch milliseconds. */

@@ -8,6 +8,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     supportsSkipLocked: true,
     maxParameters: 65_000,
     autoIncrementIdType: 'bigserial',
+    needsAutoIncrementKeyword: false,
     bigIntegerType: 'bigint',
     nowMilliseconds: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
     newUuid: () => sql<string>`gen_random_uuid()::text`,

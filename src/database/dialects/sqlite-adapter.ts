@@ -9,6 +9,7 @@ export const sqliteAdapter: DialectAdapter = {
   // SQLite >= 3.32 allows 32,766 bound parameters.
   maxParameters: 32_000,
   autoIncrementIdType: 'integer',
+  needsAutoIncrementKeyword: true,
   bigIntegerType: 'integer',
   nowMilliseconds: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
   newUuid: () =>

@@ -13,7 +13,9 @@ export function createQueueMigration(adapter: DialectAdapter): Migration {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('jobs')
-        .addColumn('id', adapter.autoIncrementIdType, (column) => column.primaryKey())
+        .addColumn('id', adapter.autoIncrementIdType, (column) =>
+          adapter.needsAutoIncrementKeyword ? column.primaryKey().autoIncrement() : column.primaryKey(),
+        )
         .addColumn('interrogation_key', 'text', (column) => column.notNull())
         .addColumn('status', 'text', (column) => column.notNull())
         .addColumn('priority', 'integer', (column) => column.notNull())
@@ -76,7 +78,9 @@ export function createQueueMigration(adapter: DialectAdapter): Migration {
 
       await db.schema
         .createTable('artifacts')
-        .addColumn('id', adapter.autoIncrementIdType, (column) => column.primaryKey())
+        .addColumn('id', adapter.autoIncrementIdType, (column) =>
+          adapter.needsAutoIncrementKeyword ? column.primaryKey().autoIncrement() : column.primaryKey(),
+        )
         .addColumn('run_id', 'text', (column) => column.notNull())
         .addColumn('job_id', big, (column) => column.notNull())
         .addColumn('artifact_type', 'text', (column) => column.notNull())

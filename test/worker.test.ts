@@ -1,0 +1,91 @@
+/** The worker runtime with its own handlers, on real SQLite: polling while busy, a failed claim, --once. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
+import type { JobHandler } from '../src/worker/job-handler.ts';
+import { Worker, type WorkerOptions } from '../src/worker/worker.ts';
+import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
+
+function spec(name: string): JobSpec {
+  return { interrogationKey: 'test_v1', input: { name }, priority: 100, maxAttempts: 3 };
+}
+
+function worker(test: TestDatabase, handler: JobHandler, options: Partial<WorkerOptions> = {}): Worker {
+  return new Worker({
+    database: test.database,
+    handler,
+    workerId: 'test-worker',
+    mode: 'loop',
+    concurrency: 8,
+    pollMs: 300,
+    leaseMs: 30_000,
+    backoff: { baseDelayMs: 10, maxDelayMs: 10 },
+    shutdownGraceMs: 5_000,
+    ...options,
+  });
+}
+
+describe('worker runtime on sqlite', () => {
+  let test: TestDatabase;
+  before(async () => {
+    test = await createTestDatabase('sqlite');
+  });
+  after(async () => {
+    await test?.destroy();
+  });
+
+  it('keeps polling an empty queue while attempts keep finishing, so new jobs do not wait for the batch', async () => {
+    // Six jobs for eight slots: the worker claims them, claims again at once and finds the queue empty.
+    await enqueueJobs(test.database, Array.from({ length: 6 }, (_, index) => spec(`slow_${index}`)));
+    const startedAt = new Map<string, number>();
+    const began = Date.now();
+    const handler: JobHandler = async (job) => {
+      const name = (job.input as { name: string }).name;
+      startedAt.set(name, Date.now() - began);
+      // The first jobs finish 100 ms apart from 150 ms on, each finish waking the worker.
+      await sleep(name.startsWith('slow_') ? 150 + 100 * Number(name.slice(5)) : 10);
+      return { kind: 'succeeded', record: {}, artifacts: [] };
+    };
+    const running = worker(test, handler);
+    const done = running.run();
+    await sleep(50);
+    await enqueueJobs(test.database, [spec('latecomer')]);
+    while (!startedAt.has('latecomer') && Date.now() - began < 5_000) await sleep(20);
+    running.stop();
+    await done;
+    const latecomer = startedAt.get('latecomer');
+    assert.ok(latecomer !== undefined, 'the latecomer ran');
+    // Slots were free all along: it must start about one poll interval after the empty claim,
+    // not after the whole first batch (~650 ms) plus another poll interval.
+    assert.ok(latecomer < 600, `the latecomer started at ${latecomer} ms`);
+  });
+
+  it('--once takes exactly one job, the highest priority', async () => {
+    await enqueueJobs(test.database, [spec('low'), { ...spec('high'), priority: 500 }]);
+    const seen: string[] = [];
+    const summary = await worker(test, async (job) => {
+      seen.push((job.input as { name: string }).name);
+      return { kind: 'succeeded', record: {}, artifacts: [] };
+    }, { mode: 'once' }).run();
+    assert.deepEqual(seen, ['high']);
+    assert.equal(summary.claimed, 1);
+    await test.database.db.deleteFrom('jobs').execute();
+    await test.database.db.deleteFrom('runs').execute();
+  });
+
+  it('a handler that throws fails the attempt as an internal error and the job is retried', async () => {
+    const [enqueued] = await enqueueJobs(test.database, [spec('thrower')]);
+    let calls = 0;
+    const summary = await worker(test, async () => {
+      calls++;
+      if (calls === 1) throw new Error('kaboom');
+      return { kind: 'succeeded', record: {}, artifacts: [] };
+    }, { mode: 'drain', backoff: { baseDelayMs: 0, maxDelayMs: 0 } }).run();
+    assert.equal(summary.failed, 1);
+    assert.equal(summary.succeeded, 1);
+    const runs = await test.database.db.selectFrom('runs').select(['status', 'error_code', 'error']).where('job_id', '=', enqueued!.id).orderBy('attempt').execute();
+    assert.deepEqual(runs.map((run) => [run.status, run.error_code]), [['FAILED', 'internal_error'], ['SUCCEEDED', null]]);
+    assert.match(runs[0]!.error!, /kaboom/);
+  });
+});
