@@ -128,7 +128,7 @@ async function printSummary(holocron: Holocron, seconds: number, write: (text: s
   const deadLetters = await db.selectFrom('jobs').select(['id', 'last_error_code', 'last_error']).where('status', '=', 'DEADLETTER').execute();
   const example = await db
     .selectFrom('jobs')
-    .innerJoin('artifacts', 'artifacts.run_id', 'jobs.result_run_id')
+    .innerJoin('artifacts', (join) => join.onRef('artifacts.job_id', '=', 'jobs.id').onRef('artifacts.run_id', '=', 'jobs.result_run_id'))
     .select(['jobs.id', 'artifacts.lake_path'])
     .where('artifacts.artifact_type', '=', 'output')
     .orderBy('jobs.id')

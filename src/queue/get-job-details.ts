@@ -13,11 +13,7 @@ export async function getJobDetails(database: HolocronDatabase, jobId: number): 
   const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
   if (!job) throw new JobNotFoundError(jobId);
   const runs = await db.selectFrom('runs').selectAll().where('job_id', '=', jobId).orderBy('started_at').orderBy('attempt').execute();
-  // Through the attempts' ids: artifacts are indexed by attempt only (six rows per attempt; one index fewer to keep).
-  const artifacts =
-    runs.length === 0
-      ? []
-      : await db.selectFrom('artifacts').selectAll().where('run_id', 'in', runs.map((run) => run.id)).orderBy('id').execute();
+  const artifacts = await db.selectFrom('artifacts').selectAll().where('job_id', '=', jobId).orderBy('id').execute();
   return {
     job,
     runs: runs.map((run) => ({ ...run, artifacts: artifacts.filter((artifact) => artifact.run_id === run.id) })),

@@ -72,7 +72,7 @@ export async function reapExpiredLeases(database: HolocronDatabase, limit = 500)
     await transaction
       .insertInto('runs')
       .values(runs)
-      .onConflict((conflict) => conflict.column('id').doNothing())
+      .onConflict((conflict) => conflict.columns(['job_id', 'id']).doNothing())
       .execute();
     return reaped;
   });

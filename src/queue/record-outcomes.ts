@@ -237,7 +237,7 @@ async function insertRuns(
     await insertRows(transaction, adapter, 'runs', part, runColumns)
       // A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did.
       .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet((eb) => ({
+        conflict.columns(['job_id', 'id']).doUpdateSet((eb) => ({
           worker_id: eb.ref('excluded.worker_id'),
           provider: eb.ref('excluded.provider'),
           base_url: eb.ref('excluded.base_url'),
