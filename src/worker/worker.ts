@@ -56,9 +56,29 @@ export interface WorkerSummary {
   reaped: number;
 }
 
-interface ActiveAttempt {
-  job: ClaimedJob;
-  controller: AbortController;
+/**
+ * An attempt in flight. Its abort signal is made only if the handler asks for it (an AbortController
+ * costs more than a no-op job's whole run); an abort before that is remembered and the signal it then
+ * gets is already aborted.
+ */
+class ActiveAttempt {
+  private controller: AbortController | null = null;
+  private abortedWith: Error | null = null;
+
+  constructor(readonly job: ClaimedJob) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.abortedWith ??= reason;
+    this.controller?.abort(reason);
+  }
 }
 
 export class Worker {
@@ -97,7 +117,7 @@ export class Worker {
   stop(): void {
     if (this.stopRequested) this.forceRequested = true;
     this.stopRequested = true;
-    if (this.forceRequested) for (const attempt of this.active.values()) attempt.controller.abort(new Error('worker stopped'));
+    if (this.forceRequested) for (const attempt of this.active.values()) attempt.abort(new Error('worker stopped'));
     this.wake();
   }
 
@@ -182,18 +202,23 @@ export class Worker {
   private startWaiting(): void {
     while (this.waiting.length > 0 && this.active.size < this.options.concurrency && !this.stopRequested) {
       const job = this.waiting.shift()!;
-      const controller = new AbortController();
-      this.active.set(job.runId, { job, controller });
-      void this.runAttempt(job, controller);
+      const attempt = new ActiveAttempt(job);
+      this.active.set(job.runId, attempt);
+      void this.runAttempt(job, attempt);
     }
   }
 
-  private async runAttempt(job: ClaimedJob, controller: AbortController): Promise<void> {
+  private async runAttempt(job: ClaimedJob, attempt: ActiveAttempt): Promise<void> {
     const { handler, workerId, backoff, logger } = this.options;
     const startedAt = Date.now();
     let result: HandlerResult;
     try {
-      result = await handler(job, { workerId, signal: controller.signal });
+      result = await handler(job, {
+        workerId,
+        get signal() {
+          return attempt.signal;
+        },
+      });
     } catch (error) {
       logger?.error({ err: error, jobId: job.id }, 'handler threw');
       result = {
@@ -301,7 +326,7 @@ export class Worker {
       // Lost: stop working on it. Its outcome, if any, will be refused and audited.
       logger?.warn({ jobId: attempt.jobId, runId: attempt.runId }, 'lease lost; abandoning the attempt');
       const active = this.active.get(attempt.runId);
-      if (active) active.controller.abort(new Error('lease lost'));
+      if (active) active.abort(new Error('lease lost'));
       const index = this.waiting.findIndex((job) => job.runId === attempt.runId);
       if (index >= 0) {
         this.waiting.splice(index, 1);
@@ -343,7 +368,7 @@ export class Worker {
       while (this.active.size > 0 && Date.now() < deadline && !this.forceRequested) {
         await this.nextChange(Math.max(1, deadline - Date.now()));
       }
-      for (const attempt of this.active.values()) attempt.controller.abort(new Error('worker stopped'));
+      for (const attempt of this.active.values()) attempt.abort(new Error('worker stopped'));
       while (this.active.size > 0) await this.nextChange(100);
     }
     await this.flush();
