@@ -88,4 +88,33 @@ describe('worker runtime on sqlite', () => {
     assert.deepEqual(runs.map((run) => [run.status, run.error_code]), [['FAILED', 'internal_error'], ['SUCCEEDED', null]]);
     assert.match(runs[0]!.error!, /kaboom/);
   });
+
+  it('a forced stop gives in-flight jobs back without counting the attempt or dead-lettering them', async () => {
+    const [enqueued] = await enqueueJobs(test.database, [{ ...spec('cut_off'), maxAttempts: 1 }]);
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const stopping = worker(
+      test,
+      async (_job, context) => {
+        started();
+        // A long LLM call that ends only when aborted, as the provider's does.
+        await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
+        return { kind: 'failed', record: {}, artifacts: [], error: { code: 'aborted', message: 'the call was aborted' }, retryable: false };
+      },
+      { mode: 'loop', shutdownGraceMs: 60_000 },
+    );
+    const done = stopping.run();
+    await running;
+    stopping.stop();
+    stopping.stop(); // the second signal: cut attempts in flight off now
+    const summary = await done;
+    assert.equal(summary.released, 1);
+    const job = await test.database.db.selectFrom('jobs').selectAll().where('id', '=', enqueued!.id).executeTakeFirstOrThrow();
+    assert.equal(job.status, 'NEW', 'back in the queue, not dead-lettered despite max_attempts 1');
+    assert.equal(job.attempt_count, 0);
+    const runs = await test.database.db.selectFrom('runs').select(['status', 'error_code']).where('job_id', '=', enqueued!.id).execute();
+    assert.deepEqual(runs, [{ status: 'ABANDONED', error_code: 'worker_stopped' }]);
+    await test.database.db.deleteFrom('jobs').execute();
+    await test.database.db.deleteFrom('runs').execute();
+  });
 });

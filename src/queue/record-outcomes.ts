@@ -60,6 +60,11 @@ export interface FailedOutcome extends OutcomeBase {
   retryable: boolean;
   /** Backoff before the next attempt. */
   retryDelayMs: number;
+  /**
+   * The worker itself cut the attempt off (it was shutting down): the job goes back to the queue at
+   * once, the attempt does not count against max_attempts, and it is recorded ABANDONED.
+   */
+  interrupted?: boolean;
 }
 
 export type AttemptOutcome = SucceededOutcome | FailedOutcome;
@@ -110,6 +115,14 @@ export async function recordOutcomes(
 
     for (const failure of failures) {
       const exhausted = sql<boolean>`attempt_count >= max_attempts`;
+      const giveBack = failure.interrupted
+        ? {
+            status: sql<'NEW' | 'RETRY'>`case when attempt_count <= 1 then 'NEW' else 'RETRY' end`,
+            attempt_count: sql<number>`attempt_count - 1`,
+            completed_at: null,
+            available_at: now,
+          }
+        : null;
       const row = await transaction
         .updateTable('jobs')
         .set({
@@ -126,6 +139,7 @@ export async function recordOutcomes(
           current_run_id: null,
           last_error: failure.error.message,
           last_error_code: failure.error.code,
+          ...giveBack,
         })
         .where('id', '=', failure.held.jobId)
         .where('current_run_id', '=', failure.held.runId)
@@ -148,7 +162,8 @@ export async function recordOutcomes(
 
 function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRow {
   const refused = recorded.refused.has(outcome.held.runId);
-  const status: RunStatus = refused ? 'ABANDONED' : outcome.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
+  const interrupted = outcome.kind === 'failed' && outcome.interrupted === true;
+  const status: RunStatus = refused || interrupted ? 'ABANDONED' : outcome.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
   const record = outcome.record;
   const ownError = outcome.kind === 'failed' ? outcome.error : null;
   const refusal = `result refused: the attempt no longer held the job when it finished (${outcome.kind}${

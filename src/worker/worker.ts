@@ -79,6 +79,17 @@ class ActiveAttempt {
     this.abortedWith ??= reason;
     this.controller?.abort(reason);
   }
+
+  /** Cut off by this worker's own shutdown (not by a lost lease). */
+  get stoppedByWorker(): boolean {
+    return this.abortedWith instanceof WorkerStoppedError;
+  }
+}
+
+class WorkerStoppedError extends Error {
+  constructor() {
+    super('worker stopped');
+  }
 }
 
 export class Worker {
@@ -117,7 +128,7 @@ export class Worker {
   stop(): void {
     if (this.stopRequested) this.forceRequested = true;
     this.stopRequested = true;
-    if (this.forceRequested) for (const attempt of this.active.values()) attempt.abort(new Error('worker stopped'));
+    if (this.forceRequested) for (const attempt of this.active.values()) attempt.abort(new WorkerStoppedError());
     this.wake();
   }
 
@@ -239,13 +250,23 @@ export class Worker {
     const outcome: AttemptOutcome =
       result.kind === 'succeeded'
         ? { kind: 'succeeded', ...base }
-        : {
-            kind: 'failed',
-            ...base,
-            error: result.error,
-            retryable: result.retryable,
-            retryDelayMs: Math.max(retryDelay(backoff, job.attempt), result.retryAfterMs ?? 0),
-          };
+        : attempt.stoppedByWorker
+          ? // Our own shutdown cut it off: give the job back, this attempt does not count.
+            {
+              kind: 'failed',
+              ...base,
+              error: { code: 'worker_stopped', message: `worker ${workerId} stopped during the attempt (${result.error.message})` },
+              retryable: true,
+              retryDelayMs: 0,
+              interrupted: true,
+            }
+          : {
+              kind: 'failed',
+              ...base,
+              error: result.error,
+              retryable: result.retryable,
+              retryDelayMs: Math.max(retryDelay(backoff, job.attempt), result.retryAfterMs ?? 0),
+            };
     this.active.delete(job.runId);
     this.pendingOutcomes.push(outcome);
     this.scheduleFlush();
@@ -291,6 +312,7 @@ export class Worker {
           this.held.delete(outcome.held.runId);
           if (recorded.refused.has(outcome.held.runId)) this.summary.refused++;
           else if (outcome.kind === 'succeeded') this.summary.succeeded++;
+          else if (outcome.interrupted) this.summary.released++;
           else this.summary.failed++;
         }
         this.summary.deadLettered += recorded.deadLettered.size;
@@ -368,7 +390,7 @@ export class Worker {
       while (this.active.size > 0 && Date.now() < deadline && !this.forceRequested) {
         await this.nextChange(Math.max(1, deadline - Date.now()));
       }
-      for (const attempt of this.active.values()) attempt.abort(new Error('worker stopped'));
+      for (const attempt of this.active.values()) attempt.abort(new WorkerStoppedError());
       while (this.active.size > 0) await this.nextChange(100);
     }
     await this.flush();
