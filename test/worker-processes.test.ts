@@ -1,5 +1,5 @@
 /**
- * Worker processes against real PostgreSQL and the simulator: several processes drain one queue with
+ * Worker processes against real PostgreSQL (and SQLite) and the simulator: several processes drain one queue with
  * every job succeeding exactly once; a worker killed with SIGKILL mid-call loses its job to another
  * after the lease and its attempt is recorded ABANDONED; SIGTERM finishes what is in flight and gives
  * back the rest; a lease is renewed through an LLM call much longer than the lease itself.
@@ -146,6 +146,44 @@ describe('worker processes on postgres', () => {
       const details = await getJobDetails(test.database, enqueued!.id);
       assert.equal(details.job.status, 'SUCCEEDED');
       assert.deepEqual(details.runs.map((run) => [run.status, run.worker_id]), [['SUCCEEDED', 'holder']]);
+    } finally {
+      await simulator.close();
+    }
+  });
+});
+
+describe('worker processes on sqlite', () => {
+  let test: TestDatabase;
+  let lakeRoot: string;
+  before(async () => {
+    test = await createTestDatabase('sqlite');
+    lakeRoot = makeTempDirectory('lake');
+  });
+  after(async () => {
+    await test?.destroy();
+    fs.rmSync(lakeRoot, { recursive: true, force: true });
+  });
+
+  it('two processes share one SQLite file: every job exactly one successful attempt', async () => {
+    const simulator = await startSimulator({ parallel: 16 });
+    try {
+      await enqueueJobs(test.database, specs(300, 'shared'));
+      const results = await Promise.all(
+        ['left', 'right'].map((name) =>
+          runCli(['--db', test.url, '--lake-root', lakeRoot, 'work', '--ollama-url', simulator.url, '--drain', '--concurrency', '8', '--worker-id', name, '--json']),
+        ),
+      );
+      for (const result of results) assert.equal(result.code, 0, result.stderr);
+      const summaries = results.map((result) => JSON.parse(result.stdout.trim().split('\n').at(-1)!));
+      assert.equal(summaries.reduce((total, summary) => total + summary.succeeded, 0), 300);
+      const successes = await test.database.db
+        .selectFrom('runs')
+        .select(['job_id', sql<number>`count(*)`.as('count')])
+        .where('status', '=', 'SUCCEEDED')
+        .groupBy('job_id')
+        .execute();
+      assert.equal(successes.length, 300);
+      assert.ok(successes.every((row) => Number(row.count) === 1));
     } finally {
       await simulator.close();
     }
