@@ -2,6 +2,7 @@
  * The `holocron` command line: parses argv into options and hands them to the library. Each command
  * lives in `commands/`; errors become messages and exit codes in one place (`cli-errors.ts`).
  */
+import fs from 'node:fs';
 import { Command } from 'commander';
 import { reportError } from './cli-errors.ts';
 import { registerDbCommand } from './commands/db-command.ts';
@@ -11,8 +12,15 @@ import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerSimCommand } from './commands/sim-command.ts';
 import { registerWorkCommand } from './commands/work-command.ts';
 
+/** The package's version (the same relative path from src/cli and dist/cli). */
+function packageVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 export function createProgram(): Command {
   const program = new Command('holocron')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .description('Validated, reproducible, auditable structured data from LLMs: a durable job queue, workers and an audit lake.')
     .option('--config <file>', 'config file (default: ./holocron.config.json if present, or HOLOCRON_CONFIG)')
     .option('--db <url>', 'database: a SQLite file path or postgres://… (HOLOCRON_DB; default holocron.sqlite)')
