@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
 import type { JobHandler } from '../src/worker/job-handler.ts';
 import { Worker, type WorkerOptions } from '../src/worker/worker.ts';
@@ -116,5 +117,31 @@ describe('worker runtime on sqlite', () => {
     assert.deepEqual(runs, [{ status: 'ABANDONED', error_code: 'worker_stopped' }]);
     await test.database.db.deleteFrom('jobs').execute();
     await test.database.db.deleteFrom('runs').execute();
+  });
+
+  it('lets jobs go when their outcomes cannot be recorded, so they run again instead of staying RUNNING', async () => {
+    const [enqueued] = await enqueueJobs(test.database, [spec('unrecordable')]);
+    const { db } = test.database;
+    // Recording will fail for good: the history table is gone while the attempt runs.
+    const summary = await worker(
+      test,
+      async () => {
+        await sql`alter table runs rename to runs_away`.execute(db);
+        return { kind: 'succeeded', record: {}, artifacts: [] };
+      },
+      { mode: 'drain', recordTries: 2, leaseMs: 300 },
+    ).run();
+    await sql`alter table runs_away rename to runs`.execute(db);
+    assert.equal(summary.unrecorded, 1, 'the worker gave up on recording and let the job go');
+    let job = await db.selectFrom('jobs').selectAll().where('id', '=', enqueued!.id).executeTakeFirstOrThrow();
+    assert.equal(job.status, 'RUNNING', 'left to its lease');
+    await sleep(350);
+    const rescue = await worker(test, async () => ({ kind: 'succeeded', record: {}, artifacts: [] }), { mode: 'drain' }).run();
+    assert.equal(rescue.reaped, 1);
+    assert.equal(rescue.succeeded, 1);
+    job = await db.selectFrom('jobs').selectAll().where('id', '=', enqueued!.id).executeTakeFirstOrThrow();
+    assert.equal(job.status, 'SUCCEEDED');
+    await db.deleteFrom('jobs').execute();
+    await db.deleteFrom('runs').execute();
   });
 });

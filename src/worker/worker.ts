@@ -38,6 +38,12 @@ export interface WorkerOptions {
    * in one transaction (default 5). Without it, a fast database records each outcome alone.
    */
   flushDelayMs?: number;
+  /**
+   * Tries at recording a batch of outcomes before letting its jobs go (default 8, about 20 s). Then the
+   * worker stops renewing their leases, so the reaper takes them back and they run again, rather than
+   * stay RUNNING for as long as this worker lives.
+   */
+  recordTries?: number;
   logger?: Logger;
   /** Called after each batch of outcomes is recorded. */
   onRecorded?: (outcomes: readonly AttemptOutcome[], deadLettered: ReadonlySet<string>, refused: ReadonlySet<string>) => void;
@@ -52,6 +58,8 @@ export interface WorkerSummary {
   refused: number;
   /** Jobs given back unstarted at shutdown. */
   released: number;
+  /** Outcomes that could not be recorded; their jobs were left to the reaper. */
+  unrecorded: number;
   /** Other workers' expired attempts this worker took back. */
   reaped: number;
 }
@@ -117,6 +125,7 @@ export class Worker {
     refused: 0,
     released: 0,
     reaped: 0,
+    unrecorded: 0,
   };
 
   constructor(options: WorkerOptions) {
@@ -323,10 +332,18 @@ export class Worker {
         this.wake();
         return;
       } catch (error) {
-        // Keep the outcomes and the leases; if the database stays away, the leases expire and
-        // another worker redoes the jobs — nothing is lost, at worst done twice and recorded once.
+        // Keep the outcomes and the leases for a while (the database may be restarting). Past that,
+        // let the jobs go: with their leases no longer renewed, the reaper takes them back and they
+        // run again — nothing is lost, at worst done twice and recorded once.
+        const tries = this.forceRequested ? Math.min(3, this.options.recordTries ?? 8) : (this.options.recordTries ?? 8);
+        if (attempt >= tries) {
+          logger?.error({ err: error, tries: attempt, count: batch.length }, 'could not record outcomes; leaving their jobs to expire and run again');
+          for (const outcome of batch) this.held.delete(outcome.held.runId);
+          this.summary.unrecorded += batch.length;
+          this.wake();
+          return;
+        }
         logger?.error({ err: error, attempt, count: batch.length }, 'recording outcomes failed; retrying');
-        if (this.forceRequested && attempt >= 3) return;
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }

@@ -38,7 +38,33 @@ export function registerWorkCommand(program: Command): void {
       const mode: WorkerMode = modes[0]!;
       const context = contextFrom(command);
       await withHolocron(context, async (holocron) => {
-        const worker = holocron.createWorker({ mode, logger: context.logger });
+        // Progress for people watching a long run: a line every 10 s when something happened, and
+        // every attempt's outcome with --verbose.
+        const progress = { succeeded: 0, failed: 0, deadLettered: 0, refused: 0 };
+        let reported = '';
+        const worker = holocron.createWorker({
+          mode,
+          logger: context.logger,
+          onRecorded: (outcomes, deadLettered, refused) => {
+            for (const outcome of outcomes) {
+              const runId = outcome.held.runId;
+              if (refused.has(runId)) progress.refused++;
+              else if (outcome.kind === 'succeeded') progress.succeeded++;
+              else progress.failed++;
+              if (deadLettered.has(runId)) progress.deadLettered++;
+              context.logger.debug(
+                { jobId: outcome.held.jobId, runId, attempt: outcome.attempt, outcome: refused.has(runId) ? 'refused' : outcome.kind, ...(outcome.kind === 'failed' ? { error: outcome.error.code } : {}) },
+                'attempt recorded',
+              );
+            }
+          },
+        });
+        const progressTimer = setInterval(() => {
+          const now = JSON.stringify(progress);
+          if (now !== reported) context.logger.info(progress, 'progress');
+          reported = now;
+        }, 10_000);
+        progressTimer.unref();
         const onSignal = (signal: NodeJS.Signals) => {
           context.logger.info({ signal }, worker.stopping ? 'stopping now: cutting off attempts in flight' : 'stopping: finishing attempts in flight (signal again to cut them off)');
           worker.stop();
@@ -58,10 +84,13 @@ export function registerWorkCommand(program: Command): void {
             process.stdout.write(
               `Worker finished in ${seconds.toFixed(1)} s: ${summary.claimed} claimed, ${summary.succeeded} succeeded, ` +
                 `${summary.failed} failed attempts (${summary.deadLettered} dead-lettered), ${summary.refused} refused (lease lost), ` +
-                `${summary.released} released, ${summary.reaped} expired leases taken back.\n`,
+                `${summary.released} released, ${summary.reaped} expired leases taken back` +
+                (summary.unrecorded > 0 ? `, ${summary.unrecorded} outcomes could not be recorded (their jobs will run again)` : '') +
+                '.\n',
             );
           }
         } finally {
+          clearInterval(progressTimer);
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
