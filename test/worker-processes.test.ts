@@ -31,26 +31,31 @@ function specs(count: number, label: string): JobSpec[] {
   }));
 }
 
-describe('worker processes on postgres', () => {
-  let test: TestDatabase;
-  let lakeRoot: string;
+/** A fresh database and lake folder for a describe block, removed after it. */
+function withDatabaseAndLake(dialect: 'sqlite' | 'postgres'): { test: TestDatabase; lakeRoot: string } {
+  const context = {} as { test: TestDatabase; lakeRoot: string };
   before(async () => {
-    test = await createTestDatabase('postgres');
-    lakeRoot = makeTempDirectory('lake');
+    context.test = await createTestDatabase(dialect);
+    context.lakeRoot = makeTempDirectory('lake');
   });
   after(async () => {
-    await test?.destroy();
-    fs.rmSync(lakeRoot, { recursive: true, force: true });
+    await context.test?.destroy();
+    fs.rmSync(context.lakeRoot, { recursive: true, force: true });
   });
+  return context;
+}
+
+describe('worker processes on postgres', () => {
+  const context = withDatabaseAndLake('postgres');
 
   function workerArgs(simulator: RunningSimulator, ...extra: string[]): string[] {
-    return ['--db', test.url, '--lake-root', lakeRoot, 'work', '--ollama-url', simulator.url, ...extra];
+    return ['--db', context.test.url, '--lake-root', context.lakeRoot, 'work', '--ollama-url', simulator.url, ...extra];
   }
 
   it('four processes drain 2,000 jobs: every job exactly one successful attempt, none lost', async () => {
     const simulator = await startSimulator({ parallel: 16 });
     try {
-      await enqueueJobs(test.database, specs(2000, 'many'));
+      await enqueueJobs(context.test.database, specs(2000, 'many'));
       const results = await Promise.all(
         [1, 2, 3, 4].map((n) => runCli(workerArgs(simulator, '--drain', '--concurrency', '8', '--worker-id', `proc-${n}`, '--json'))),
       );
@@ -58,9 +63,9 @@ describe('worker processes on postgres', () => {
       const summaries = results.map((result) => JSON.parse(result.stdout.trim().split('\n').at(-1)!));
       assert.equal(summaries.reduce((total, summary) => total + summary.succeeded, 0), 2000);
       assert.ok(summaries.filter((summary) => summary.succeeded > 0).length >= 2, 'the work was shared');
-      const stats = await jobStats(test.database, { runLabel: 'many' });
+      const stats = await jobStats(context.test.database, { runLabel: 'many' });
       assert.equal(stats.byStatus.SUCCEEDED, 2000);
-      const perJob = await test.database.db
+      const perJob = await context.test.database.db
         .selectFrom('jobs')
         .leftJoin('runs', (join) => join.onRef('runs.job_id', '=', 'jobs.id').on('runs.status', '=', 'SUCCEEDED'))
         .select(['jobs.id', sql<number>`count(runs.id)`.as('successes')])
@@ -78,7 +83,7 @@ describe('worker processes on postgres', () => {
     const slow = await startSimulator({ latencyMs: 60_000 });
     const fast = await startSimulator();
     try {
-      const [enqueued] = await enqueueJobs(test.database, specs(1, 'crash'));
+      const [enqueued] = await enqueueJobs(context.test.database, specs(1, 'crash'));
       const doomed = startCli(workerArgs(slow, '--loop', '--lease-seconds', '1', '--worker-id', 'doomed'));
       // Wait until the doomed worker's call is in flight at the simulator.
       for (let waited = 0; slow.stats().generating + slow.stats().queueDepth < 1; waited += 50) {
@@ -88,13 +93,13 @@ describe('worker processes on postgres', () => {
       doomed.child.kill('SIGKILL');
       const killed = await doomed.done;
       assert.equal(killed.signal, 'SIGKILL');
-      let details = await getJobDetails(test.database, enqueued!.id);
+      let details = await getJobDetails(context.test.database, enqueued!.id);
       assert.equal(details.job.status, 'RUNNING');
       assert.equal(details.job.locked_by, 'doomed');
       await sleep(1_200);
       const rescue = await runCli(workerArgs(fast, '--drain', '--worker-id', 'rescuer'));
       assert.equal(rescue.code, 0, rescue.stderr);
-      details = await getJobDetails(test.database, enqueued!.id);
+      details = await getJobDetails(context.test.database, enqueued!.id);
       assert.equal(details.job.status, 'SUCCEEDED');
       assert.deepEqual(details.runs.map((run) => [run.status, run.worker_id]), [['ABANDONED', 'doomed'], ['SUCCEEDED', 'rescuer']]);
       assert.equal(details.runs[0]!.error_code, 'lease_expired');
@@ -107,7 +112,7 @@ describe('worker processes on postgres', () => {
   it('SIGTERM finishes the attempts in flight, gives back the rest and exits', async () => {
     const simulator = await startSimulator({ latencyMs: 1_500, parallel: 2 });
     try {
-      await enqueueJobs(test.database, specs(10, 'sigterm'));
+      await enqueueJobs(context.test.database, specs(10, 'sigterm'));
       const worker = startCli(workerArgs(simulator, '--loop', '--concurrency', '2', '--worker-id', 'graceful'));
       for (let waited = 0; simulator.stats().generating < 2; waited += 50) {
         assert.ok(waited < 20_000, 'the worker never called the model');
@@ -116,13 +121,13 @@ describe('worker processes on postgres', () => {
       worker.child.kill('SIGTERM');
       const result = await worker.done;
       assert.equal(result.code, 0, result.stderr);
-      const stats = await jobStats(test.database, { runLabel: 'sigterm' });
+      const stats = await jobStats(context.test.database, { runLabel: 'sigterm' });
       assert.equal(stats.byStatus.SUCCEEDED, 2, 'the two in flight finished');
       assert.equal(stats.byStatus.RUNNING, 0, 'nothing left held');
       assert.equal(stats.byStatus.NEW, 8, 'the rest went back, attempts not counted');
-      const backInQueue = await test.database.db.selectFrom('jobs').select('attempt_count').where('run_label', '=', 'sigterm').where('status', '=', 'NEW').execute();
+      const backInQueue = await context.test.database.db.selectFrom('jobs').select('attempt_count').where('run_label', '=', 'sigterm').where('status', '=', 'NEW').execute();
       assert.ok(backInQueue.every((row) => row.attempt_count === 0));
-      await test.database.db.deleteFrom('jobs').where('run_label', '=', 'sigterm').execute();
+      await context.test.database.db.deleteFrom('jobs').where('run_label', '=', 'sigterm').execute();
     } finally {
       await simulator.close();
     }
@@ -131,8 +136,8 @@ describe('worker processes on postgres', () => {
   it('renews the lease through an LLM call far longer than the lease, with a rival worker waiting', async () => {
     const simulator = await startSimulator({ latencyMs: 2_500 });
     try {
-      assert.equal((await jobStats(test.database)).readyNow, 0, 'no other job is waiting');
-      const [enqueued] = await enqueueJobs(test.database, specs(1, 'renewal'));
+      assert.equal((await jobStats(context.test.database)).readyNow, 0, 'no other job is waiting');
+      const [enqueued] = await enqueueJobs(context.test.database, specs(1, 'renewal'));
       const holder = startCli(workerArgs(simulator, '--drain', '--lease-seconds', '0.5', '--worker-id', 'holder'));
       for (let waited = 0; simulator.stats().generating < 1; waited += 50) {
         assert.ok(waited < 20_000, 'the worker never called the model');
@@ -143,7 +148,7 @@ describe('worker processes on postgres', () => {
       assert.equal(result.code, 0, result.stderr);
       rival.child.kill('SIGTERM');
       assert.equal((await rival.done).code, 0);
-      const details = await getJobDetails(test.database, enqueued!.id);
+      const details = await getJobDetails(context.test.database, enqueued!.id);
       assert.equal(details.job.status, 'SUCCEEDED');
       assert.deepEqual(details.runs.map((run) => [run.status, run.worker_id]), [['SUCCEEDED', 'holder']]);
     } finally {
@@ -153,30 +158,21 @@ describe('worker processes on postgres', () => {
 });
 
 describe('worker processes on sqlite', () => {
-  let test: TestDatabase;
-  let lakeRoot: string;
-  before(async () => {
-    test = await createTestDatabase('sqlite');
-    lakeRoot = makeTempDirectory('lake');
-  });
-  after(async () => {
-    await test?.destroy();
-    fs.rmSync(lakeRoot, { recursive: true, force: true });
-  });
+  const context = withDatabaseAndLake('sqlite');
 
   it('two processes share one SQLite file: every job exactly one successful attempt', async () => {
     const simulator = await startSimulator({ parallel: 16 });
     try {
-      await enqueueJobs(test.database, specs(300, 'shared'));
+      await enqueueJobs(context.test.database, specs(300, 'shared'));
       const results = await Promise.all(
         ['left', 'right'].map((name) =>
-          runCli(['--db', test.url, '--lake-root', lakeRoot, 'work', '--ollama-url', simulator.url, '--drain', '--concurrency', '8', '--worker-id', name, '--json']),
+          runCli(['--db', context.test.url, '--lake-root', context.lakeRoot, 'work', '--ollama-url', simulator.url, '--drain', '--concurrency', '8', '--worker-id', name, '--json']),
         ),
       );
       for (const result of results) assert.equal(result.code, 0, result.stderr);
       const summaries = results.map((result) => JSON.parse(result.stdout.trim().split('\n').at(-1)!));
       assert.equal(summaries.reduce((total, summary) => total + summary.succeeded, 0), 300);
-      const successes = await test.database.db
+      const successes = await context.test.database.db
         .selectFrom('runs')
         .select(['job_id', sql<number>`count(*)`.as('count')])
         .where('status', '=', 'SUCCEEDED')
