@@ -10,7 +10,7 @@
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { HolocronConfig } from './config/config-schema.ts';
-import { openDatabase, type HolocronDatabase } from './database/open-database.ts';
+import { openDatabase, type HolocronDatabase, type OpenDatabaseOptions } from './database/open-database.ts';
 import { createDefaultRegistry, type InterrogationRegistry } from './interrogations/interrogation-registry.ts';
 import { createLocalLake } from './lake/local-lake.ts';
 import type { Lake } from './lake/lake.ts';
@@ -47,8 +47,11 @@ export interface CreateWorkerOptions {
 }
 
 export interface OpenHolocronOptions {
-  /** Bring the database schema up to date on open (default true). */
-  migrate?: boolean;
+  /**
+   * Bring the database schema up to date on open (default true); `'check'`: change nothing and refuse
+   * a missing or older schema (what reading commands do); false: neither.
+   */
+  migrate?: OpenDatabaseOptions['migrate'];
 }
 
 export async function openHolocron(config: HolocronConfig, options: OpenHolocronOptions = {}): Promise<Holocron> {

@@ -11,6 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { reportError } from '../src/cli/cli-errors.ts';
 import { createProgram } from '../src/cli/main.ts';
+import { Migrator } from 'kysely';
+import { openDatabase } from '../src/database/open-database.ts';
+import { createQueueMigration } from '../src/queue/migrations/0001-create-queue.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { jobStats, type JobStats } from '../src/queue/job-stats.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
@@ -535,7 +538,7 @@ describe('holocron command line', { concurrency: true }, () => {
         cli(['jobs', 'stats'], { cwd: badFile }),
       ]);
       assertSucceeded(first);
-      assert.match(first.stdout, new RegExp(`^Applied \\d{4}-[a-z-]+(, \\d{4}-[a-z-]+)* to ${escapeRegExp(fresh)}\\.\\n$`));
+      assert.match(first.stdout, new RegExp(`^Applied [a-z]+/\\d{4}-[a-z-]+(, [a-z]+/\\d{4}-[a-z-]+)* to ${escapeRegExp(fresh)}\\.\\n$`));
       assert.ok(fs.existsSync(fresh));
       assertSucceeded(fromFile);
       assert.match(fromFile.stdout, new RegExp(`^Applied .* to ${escapeRegExp(path.join(withFile, 'from-file.sqlite'))}\\.\\n$`));
@@ -546,7 +549,37 @@ describe('holocron command line', { concurrency: true }, () => {
       // Again, through HOLOCRON_DB, which beats the config file of the folder.
       const again = await cli(['db', 'migrate'], { cwd: withFile, env: { HOLOCRON_DB: fresh } });
       assertSucceeded(again);
-      assert.equal(again.stdout, `${fresh} is up to date (${/Applied (?:.*, )?(\d{4}-[a-z-]+) to/.exec(first.stdout)![1]}).\n`);
+      assert.equal(again.stdout, `${fresh} is up to date (${/Applied (?:.*, )?([a-z]+\/\d{4}-[a-z-]+) to/.exec(first.stdout)![1]}).\n`);
+    });
+
+    it('reading commands never migrate: a missing or older schema exits 2 saying to run db migrate; writing commands migrate unless --no-migrate', async () => {
+      const missing = path.join(directory, 'missing.sqlite');
+      const listed = await cli(['--db', missing, 'jobs', 'list']);
+      assertRefused(listed, /no database at .*missing\.sqlite: run `holocron db migrate`/);
+      assert.equal(fs.existsSync(missing), false, 'a reading command creates no file');
+
+      // A database made by the earlier code: one migration, under its old global name.
+      const older = path.join(directory, 'older.sqlite');
+      const made = await openDatabase(older, { migrate: false });
+      const migrator = new Migrator({ db: made.db, provider: { getMigrations: async () => ({ '0001-create-queue': createQueueMigration(made.adapter) }) } });
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      await made.close();
+      const [stats, shown, work, enqueued] = await Promise.all([
+        cli(['--db', older, 'jobs', 'stats']),
+        cli(['--db', older, 'jobs', 'show', '1', '--json']),
+        cli(['--db', older, 'work', '--drain', '--no-migrate']),
+        cli(['--db', older, 'enqueue', '-i', interrogation, '--entity-type', 'character', '--entity-id', 'leia', '--evidence', 'Leia.', '--no-migrate']),
+      ]);
+      for (const refused of [stats, shown, work, enqueued]) {
+        assertRefused(refused, /behind this version of Holocron \(1 pending migration: queue\/0002-[a-z-]+\): run `holocron db migrate`/);
+      }
+      // enqueue, a writing command, migrates by default (and renames the old record).
+      const added = await cli(['--db', older, 'enqueue', '-i', interrogation, '--entity-type', 'character', '--entity-id', 'leia', '--evidence', 'Leia.']);
+      assertSucceeded(added);
+      const counted = await cli(['--db', older, 'jobs', 'stats', '--json']);
+      assert.equal(parseJson<JobStats>(counted).total, 1);
+      const again = await cli(['--db', older, 'db', 'migrate']);
+      assert.match(again.stdout, /is up to date \(queue\/0002-[a-z-]+\)\.\n$/);
     });
 
     it('enqueues and counts on PostgreSQL with --db postgres://…', async () => {

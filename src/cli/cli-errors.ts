@@ -5,7 +5,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
 import { DatabaseConnectionError, DatabaseUrlError } from '../database/open-database.ts';
-import { MigrationError } from '../database/migrate.ts';
+import { MigrationError, SchemaNotCurrentError } from '../database/migrate.ts';
 import { EvidencePathError } from '../evidence/resolve-evidence-path.ts';
 import { InterrogationFolderError } from '../interrogations/load-interrogations-folder.ts';
 import { UnknownInterrogationError } from '../interrogations/interrogation-registry.ts';
@@ -21,6 +21,7 @@ const userErrors = [
   UsageError,
   ConfigError,
   DatabaseUrlError,
+  SchemaNotCurrentError,
   EvidencePathError,
   InterrogationFolderError,
   UnknownInterrogationError,

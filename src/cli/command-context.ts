@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { HolocronConfig } from '../config/config-schema.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { openHolocron, type Holocron } from '../holocron.ts';
+import { openHolocron, type Holocron, type OpenHolocronOptions } from '../holocron.ts';
 import { createLogger, type Logger } from '../logging/create-logger.ts';
 
 export interface GlobalFlags {
@@ -51,9 +51,16 @@ export function contextFrom(command: Command, only: string[] = Object.keys(flagP
   return { config, logger: createLogger(config.log.level), verbose: Boolean(options.verbose) };
 }
 
-/** Opens Holocron for the command, runs it, and always closes it. */
-export async function withHolocron<T>(context: CommandContext, work: (holocron: Holocron) => Promise<T>): Promise<T> {
-  const holocron = await openHolocron(context.config);
+/**
+ * Opens Holocron for the command, runs it, and always closes it. Commands that write migrate the
+ * schema on open (the default); commands that only read pass `{ migrate: 'check' }`.
+ */
+export async function withHolocron<T>(
+  context: CommandContext,
+  work: (holocron: Holocron) => Promise<T>,
+  options: OpenHolocronOptions = {},
+): Promise<T> {
+  const holocron = await openHolocron(context.config, options);
   try {
     return await work(holocron);
   } finally {

@@ -11,7 +11,7 @@ import type { Database } from './database.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
 import { createPostgresAdapter } from './dialects/postgres-adapter.ts';
 import { sqliteAdapter } from './dialects/sqlite-adapter.ts';
-import { migrateToLatest } from './migrate.ts';
+import { assertSchemaCurrent, migrateToLatest, SchemaNotCurrentError } from './migrate.ts';
 
 export interface HolocronDatabase {
   db: Kysely<Database>;
@@ -22,8 +22,12 @@ export interface HolocronDatabase {
 }
 
 export interface OpenDatabaseOptions {
-  /** Bring the schema up to date on open (default true). */
-  migrate?: boolean;
+  /**
+   * `true` (the default): bring the schema up to date on open. `'check'`: change nothing, and refuse
+   * (SchemaNotCurrentError, saying to run `holocron db migrate`) when the schema is missing or behind —
+   * for commands that only read; a SQLite file that does not exist is not created. `false`: neither.
+   */
+  migrate?: boolean | 'check';
   /** PostgreSQL connections in the pool (default 4). */
   poolSize?: number;
 }
@@ -44,16 +48,17 @@ export class DatabaseConnectionError extends Error {
 }
 
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<HolocronDatabase> {
-  const opened = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 4) : openSqlite(url);
+  const migrate = options.migrate ?? true;
+  const opened = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 4) : openSqlite(url, migrate !== 'check');
   try {
     await sql`select 1`.execute(opened.db);
   } catch (error) {
     await opened.close().catch(() => undefined);
     throw new DatabaseConnectionError(`Cannot reach the database at ${opened.displayUrl}: ${(error as Error).message}`);
   }
-  if (options.migrate ?? true) {
+  if (migrate) {
     try {
-      await migrateToLatest(opened);
+      await (migrate === 'check' ? assertSchemaCurrent(opened) : migrateToLatest(opened));
     } catch (error) {
       await opened.close();
       throw error;
@@ -62,9 +67,15 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   return opened;
 }
 
-function openSqlite(url: string): HolocronDatabase {
+function openSqlite(url: string, create: boolean): HolocronDatabase {
   const filePath = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
   if (!filePath) throw new DatabaseUrlError('The database URL is empty: give a SQLite file path or a postgres:// URL.');
+  if (!create && filePath !== ':memory:' && !fs.existsSync(filePath)) {
+    throw new SchemaNotCurrentError(
+      `There is no database at ${filePath}: run \`holocron db migrate\` to create it (or enqueue jobs, which does).`,
+      [],
+    );
+  }
   if (filePath !== ':memory:') {
     const directory = path.dirname(path.resolve(filePath));
     if (!fs.existsSync(directory)) fs.mkdirSync(directory, { recursive: true });
@@ -124,8 +135,13 @@ function openPostgres(url: string, poolSize: number): HolocronDatabase {
     options: schema ? `-c search_path=${schema}` : undefined,
     types: {
       // int8 (epoch milliseconds, ids, counts) as a JavaScript number: all our values fit in 2^53.
+      // json and jsonb as JSON text, as SQLite returns them: one shape for code that runs on both.
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === 20
+          ? (value: string) => Number(value)
+          : oid === 114 || oid === 3802
+            ? (value: string) => value
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client's error (server restart) must not crash the process; the next query reports it.

@@ -26,6 +26,8 @@ interface EnqueueFlags {
   delaySeconds?: number;
   from?: string;
   json?: boolean;
+  /** False with --no-migrate. */
+  migrate?: boolean;
 }
 
 /** Files with more lines than this get a progress bar. */
@@ -49,6 +51,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--delay-seconds <s>', 'not before this many seconds from now', Number)
     .option('--from <file>', 'JSONL file: one job per line (same fields as the flags, snake_case)')
     .option('--json', 'print the result as JSON')
+    .option('--no-migrate', 'change no schema: refuse if the database is not migrated (`holocron db migrate`)')
     .addHelpText(
       'after',
       `
@@ -89,7 +92,7 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
               `${results.length - added.length > 0 ? `, ${results.length - added.length} already existed` : ''} in ${seconds.toFixed(2)} s.\n`,
           );
         }
-      });
+      }, { migrate: flags.migrate === false ? 'check' : true });
     });
 }
 

@@ -11,6 +11,9 @@ import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatTable, formatTime, truncate } from '../format-table.ts';
 import { positiveIntegerOption } from '../option-parsers.ts';
 
+/** Reading commands never migrate: a missing or older schema is reported (run `holocron db migrate`). */
+const readOnly = { migrate: 'check' } as const;
+
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -50,7 +53,7 @@ export function registerJobsCommand(program: Command): void {
             ]),
           )}\n`,
         );
-      });
+      }, readOnly);
     });
 
   jobs
@@ -80,7 +83,7 @@ export function registerJobsCommand(program: Command): void {
           );
         }
         process.stdout.write(`${lines.join('\n')}\n`);
-      });
+      }, readOnly);
     });
 
   jobs
@@ -127,7 +130,7 @@ export function registerJobsCommand(program: Command): void {
           }
         }
         process.stdout.write(`${lines.join('\n')}\n`);
-      });
+      }, readOnly);
     });
 
   jobs

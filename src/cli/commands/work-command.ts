@@ -14,6 +14,8 @@ interface WorkFlags {
   loop?: boolean;
   drain?: boolean;
   json?: boolean;
+  /** False with --no-migrate. */
+  migrate?: boolean;
 }
 
 export function registerWorkCommand(program: Command): void {
@@ -32,6 +34,7 @@ export function registerWorkCommand(program: Command): void {
     .option('--ollama-url <url>', 'the Ollama server')
     .option('--no-stream', 'ask for whole answers instead of NDJSON streams')
     .option('--json', 'print the summary as JSON')
+    .option('--no-migrate', 'change no schema: refuse to start if the database is not migrated (`holocron db migrate`)')
     .action(async (flags: WorkFlags, command: Command) => {
       const modes = (['once', 'drain', 'loop'] as const).filter((mode) => flags[mode]);
       if (modes.length !== 1) throw new UsageError('say how long to work: --once, --drain or --loop');
@@ -94,6 +97,6 @@ export function registerWorkCommand(program: Command): void {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
-      });
+      }, { migrate: flags.migrate === false ? 'check' : true });
     });
 }

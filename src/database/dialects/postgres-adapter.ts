@@ -10,6 +10,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     autoIncrementIdType: 'bigserial',
     needsAutoIncrementKeyword: false,
     bigIntegerType: 'bigint',
+    jsonColumnType: 'jsonb',
     nowMilliseconds: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
     newUuid: () => sql<string>`gen_random_uuid()::text`,
     migrationSchema: schema ?? 'public',
@@ -20,6 +21,11 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     async prepare(db) {
       if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     },
+    async tableExists(db, name) {
+      const qualified = `${schema ?? 'public'}.${name}`;
+      const { rows } = await sql<{ found: string | null }>`select to_regclass(${qualified})::text as found`.execute(db);
+      return rows[0]?.found != null;
+    },
   };
 }
 
@@ -29,8 +35,13 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
  * client-side for 1,000 `runs` rows), and the server parses it quickly.
  */
 function jsonRows(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]) {
-  const definition = sql.join(columns.map((column) => sql`${sql.id(column.name)} ${sql.raw(column.type)}`));
-  const names = sql.join(columns.map((column) => sql.id(column.name)));
+  // A JSON column's value is JSON text: read as text, then cast (a JSON value would be taken as is).
+  const definition = sql.join(
+    columns.map((column) => sql`${sql.id(column.name)} ${sql.raw(column.type === 'json' ? 'text' : column.type)}`),
+  );
+  const names = sql.join(
+    columns.map((column) => (column.type === 'json' ? sql`${sql.id(column.name)}::jsonb` : sql.id(column.name))),
+  );
   // A missing key reads as NULL: leaving nulls out makes the JSON the server must lex much shorter.
   const compact = rows.map((row) => {
     const present: Record<string, unknown> = {};

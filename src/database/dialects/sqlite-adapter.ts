@@ -11,6 +11,7 @@ export const sqliteAdapter: DialectAdapter = {
   autoIncrementIdType: 'integer',
   needsAutoIncrementKeyword: true,
   bigIntegerType: 'integer',
+  jsonColumnType: 'text',
   nowMilliseconds: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
   newUuid: () =>
     sql<string>`lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`,
@@ -39,4 +40,8 @@ export const sqliteAdapter: DialectAdapter = {
   inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
   bulkRows: () => null,
   async prepare() {},
+  async tableExists(db, name) {
+    const { rows } = await sql<{ found: number }>`select count(*) as found from sqlite_master where type = 'table' and name = ${name}`.execute(db);
+    return Number(rows[0]?.found ?? 0) > 0;
+  },
 };

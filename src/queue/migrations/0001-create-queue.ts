@@ -5,7 +5,7 @@
  * the insert itself on the completion path, and the transaction already guarantees the link.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { DialectAdapter } from '../dialects/dialect-adapter.ts';
+import type { DialectAdapter } from '../../database/dialects/dialect-adapter.ts';
 
 export function createQueueMigration(adapter: DialectAdapter): Migration {
   const big = adapter.bigIntegerType;

@@ -1,0 +1,16 @@
+/**
+ * The queue's migrations, keyed `queue/NNNN-what`: numbered within the area only, so other areas'
+ * migrations never collide with them (src/database/migrate.ts gathers every area's). Written once for
+ * both dialects through the adapter. A migration, once landed, is never edited: add the next number.
+ */
+import type { Migration } from 'kysely';
+import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
+import { createQueueMigration } from './migrations/0001-create-queue.ts';
+import { jobKindsAndOutputsMigration } from './migrations/0002-job-kinds-and-outputs.ts';
+
+export function queueMigrations(adapter: DialectAdapter): Record<string, Migration> {
+  return {
+    'queue/0001-create-queue': createQueueMigration(adapter),
+    'queue/0002-job-kinds-and-outputs': jobKindsAndOutputsMigration(adapter),
+  };
+}
