@@ -15,10 +15,11 @@ import { createDefaultRegistry, type InterrogationRegistry } from './interrogati
 import { createLocalLake } from './lake/local-lake.ts';
 import type { Lake } from './lake/lake.ts';
 import { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
-import { prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
+import { JobRequestError, prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
+import { describeValue } from './pipeline/job-request-contract.ts';
 import { createOllamaProvider } from './providers/ollama/create-ollama-provider.ts';
 import type { LlmProviderV1 } from './providers/llm-provider.ts';
-import { enqueueJobs, type EnqueuedJob } from './queue/enqueue-jobs.ts';
+import { EnqueueFailedError, enqueueJobs, type EnqueuedJob } from './queue/enqueue-jobs.ts';
 import { Worker, type WorkerMode, type WorkerOptions } from './worker/worker.ts';
 
 export interface Holocron {
@@ -67,6 +68,9 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
     lake,
 
     async enqueue(requests, enqueueOptions = {}) {
+      if (!Array.isArray(requests)) {
+        throw new JobRequestError([{ where: 'enqueue', field: '', message: `takes an array of jobs, got ${describeValue(requests)}` }]);
+      }
       const labelled: LabelledRequest[] = requests.map((request, index) =>
         isLabelled(request) ? request : { where: `job ${index + 1}`, request },
       );
@@ -76,7 +80,12 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         defaultInterrogation: enqueueOptions.defaultInterrogation,
         defaults: config.queue,
       });
-      return enqueueJobs(database, specs, { onProgress: enqueueOptions.onProgress });
+      try {
+        return await enqueueJobs(database, specs, { onProgress: enqueueOptions.onProgress });
+      } catch (error) {
+        // Every value was bounded above, so this is the database itself (gone, full, locked): say so in our words.
+        throw new EnqueueFailedError(error);
+      }
     },
 
     createWorker(workerOptions = {}) {
@@ -127,5 +136,5 @@ export function defaultWorkerId(): string {
 }
 
 function isLabelled(request: JobRequest | LabelledRequest): request is LabelledRequest {
-  return typeof (request as LabelledRequest).where === 'string' && 'request' in request;
+  return typeof request === 'object' && request !== null && typeof (request as LabelledRequest).where === 'string' && 'request' in request;
 }

@@ -10,7 +10,15 @@ export * from './queue/index.ts';
 export { Worker, type WorkerOptions, type WorkerSummary, type WorkerMode } from './worker/worker.ts';
 export type { JobHandler, JobContext, HandlerResult } from './worker/job-handler.ts';
 export { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
-export { prepareJobSpecs, jobRequestSchema, JobRequestError, type JobRequest } from './pipeline/job-request.ts';
+export {
+  prepareJobSpecs,
+  jobRequestSchema,
+  jobRequestBounds,
+  jobRequestFields,
+  JobRequestError,
+  type JobRequest,
+  type RequestProblem,
+} from './pipeline/job-request.ts';
 export { InterrogationRegistry, createDefaultRegistry } from './interrogations/interrogation-registry.ts';
 export type { Interrogation } from './interrogations/interrogation.ts';
 export { createLocalLake } from './lake/local-lake.ts';

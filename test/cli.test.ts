@@ -245,13 +245,13 @@ describe('holocron command line', { concurrency: true }, () => {
 
       assertRefused(unknownInterrogation, /nothing was enqueued/);
       assertRefused(unknownInterrogation, /unknown interrogation "sw_entity_fact_v9"; known: .*sw_entity_facts_v1/);
-      assertRefused(brokenContract, /input does not meet the sw_entity_facts_v1 input contract: \/entity_id must match pattern/);
+      assertRefused(brokenContract, /flags: --input: does not meet the sw_entity_facts_v1 input contract: \/entity_id must match pattern/);
       assertRefused(missingFile, /evidence path "missing\.txt" does not exist under the evidence root/);
       assert.ok(missingFile.stderr.includes(workspace.evidenceRoot), 'names the evidence root');
       assertRefused(escapingFile, /evidence path "\.\.\/outside\.txt" is outside the evidence root/);
       assertRefused(inputNotJson, /^holocron: --input is not valid JSON/);
-      assertRefused(priorityNotNumber, /option '--priority <n>' argument 'high' is invalid\. must be a whole number/);
-      assertRefused(priorityEmpty, /option '--priority <n>' argument '' is invalid\. must be a whole number/);
+      assertRefused(priorityNotNumber, /flags: --priority: must be a whole number from -1,000,000 to 1,000,000, got the string "high"/);
+      assertRefused(priorityEmpty, /flags: --priority: must be a whole number from -1,000,000 to 1,000,000, got an empty string/);
       assertRefused(noWorkMode, /say how long to work: --once, --drain or --loop/);
       assertRefused(zeroConcurrency, /option '-c, --concurrency <n>' argument '0' is invalid\. must be 1 or more/);
 
@@ -300,7 +300,7 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.match(bulk.stdout, /^Enqueued 300 jobs \(ids \d+–\d+\) in \d+\.\d\d s\.\n$/);
       assertRefused(malformed, /1 malformed line, nothing was enqueued:\n {2}malformed\.jsonl line 3: not valid JSON/);
       assert.doesNotMatch(malformed.stderr, /line [124]\b/);
-      assertRefused(contract, /nothing was enqueued:\n {2}contract\.jsonl line 4: input does not meet the sw_entity_facts_v1 input contract/);
+      assertRefused(contract, /nothing was enqueued:\n {2}contract\.jsonl line 4: input: does not meet the sw_entity_facts_v1 input contract/);
       assert.doesNotMatch(contract.stderr, /line [1235]\b/);
       assertRefused(empty, /--from: empty\.jsonl holds no jobs/);
       assertRefused(missing, /--from: no such file: no-such-file\.jsonl/);

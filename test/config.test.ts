@@ -245,7 +245,7 @@ describe('configuration errors name their source', () => {
     assert.ok(lines.some((line) => line === 'flag --ollama-url: Invalid url (got "not a url")'), message);
     assert.ok(lines.some((line) => line.startsWith('flag --ollama-url: must be an http:// or https:// URL')), message);
     assert.ok(lines.some((line) => line.startsWith('flag --lease-seconds: Number must be greater than or equal to 0.05')), message);
-    assert.ok(lines.some((line) => line.endsWith('holocron.config.json (queue.maxAttempts): Number must be greater than 0 (got 0)')), message);
+    assert.ok(lines.some((line) => line.endsWith('holocron.config.json (queue.maxAttempts): Number must be greater than or equal to 1 (got 0)')), message);
   });
 
   it('a later layer that corrects a value leaves no error behind', () => {

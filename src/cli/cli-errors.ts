@@ -48,6 +48,8 @@ export function reportError(error: unknown, verbose: boolean): number {
 }
 
 function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
+  // An enqueue that the database failed carries the database's error as its cause.
+  const carrier = error as { code?: string; cause?: { code?: string } } | null;
+  const code = carrier?.code ?? carrier?.cause?.code;
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '3D000' || code === '28P01';
 }

@@ -1,5 +1,6 @@
 /** The configuration contract (zod): what a config file, the environment and flags may set. */
 import { z } from 'zod';
+import { jobRequestBounds } from '../pipeline/job-request-contract.ts';
 
 const positiveInteger = z.number().int().positive();
 const seconds = z.number().positive();
@@ -38,7 +39,13 @@ export const configSchema = z
       })
       .strict(),
     retry: z.object({ baseDelaySeconds: z.number().min(0), maxDelaySeconds: z.number().min(0) }).strict(),
-    queue: z.object({ priority: z.number().int(), maxAttempts: positiveInteger }).strict(),
+    // The defaults of a job's priority and max_attempts, bounded as those are.
+    queue: z
+      .object({
+        priority: z.number().int().min(jobRequestBounds.priority.min).max(jobRequestBounds.priority.max),
+        maxAttempts: z.number().int().min(jobRequestBounds.maxAttempts.min).max(jobRequestBounds.maxAttempts.max),
+      })
+      .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict();

@@ -12,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
+import { jobRequestBounds } from '../pipeline/job-request-contract.ts';
 import type { Interrogation } from './interrogation.ts';
 import { compileJsonSchema } from '../validation/output-validator.ts';
 
@@ -47,8 +48,9 @@ export const interrogationFileSchema = z
       .object({
         model: z.string().min(1).optional(),
         options: generationOptionsSchema.optional(),
-        maxAttempts: z.number().int().min(1).max(100).optional(),
-        priority: z.number().int().optional(),
+        // The same bounds as a job's own max_attempts and priority.
+        maxAttempts: z.number().int().min(jobRequestBounds.maxAttempts.min).max(jobRequestBounds.maxAttempts.max).optional(),
+        priority: z.number().int().min(jobRequestBounds.priority.min).max(jobRequestBounds.priority.max).optional(),
       })
       .strict()
       .optional(),

@@ -5,42 +5,12 @@
  * JSONL) and nothing is enqueued unless all requests are valid.
  */
 import path from 'node:path';
-import { z } from 'zod';
 import { EvidencePathError, resolveEvidencePath, resolveEvidenceRoot } from '../evidence/resolve-evidence-path.ts';
 import type { InterrogationRegistry } from '../interrogations/interrogation-registry.ts';
 import type { EvidenceRef, JobSpec } from '../queue/enqueue-jobs.ts';
+import { describeValue, jobRequestBounds, parseJobRequest, type JobRequest } from './job-request-contract.ts';
 
-const inlineEvidence = z.union([
-  z.string().min(1, 'evidence text is empty'),
-  z.object({ evidence_id: z.string().min(1).optional(), source_uri: z.string().min(1).optional(), text: z.string().min(1) }).strict(),
-]);
-
-const evidenceFile = z.union([
-  z.string().min(1),
-  z.object({ path: z.string().min(1), evidence_id: z.string().min(1).optional(), source_uri: z.string().min(1).optional() }).strict(),
-]);
-
-export const jobRequestSchema = z
-  .object({
-    interrogation: z.string().min(1).optional(),
-    /** The interrogation input; the entity fields and evidence below are merged into it. */
-    input: z.record(z.unknown()).optional(),
-    entity_type: z.string().min(1).optional(),
-    entity_id: z.string().min(1).optional(),
-    /** Inline evidence: texts or `{evidence_id, source_uri, text}`; goes to `input.extra_params.evidence`. */
-    evidence: z.array(inlineEvidence).optional(),
-    /** Files read when the job runs, relative to the evidence root. */
-    evidence_files: z.array(evidenceFile).optional(),
-    priority: z.number().int().optional(),
-    model: z.string().min(1).optional(),
-    max_attempts: z.number().int().min(1).optional(),
-    dedupe_key: z.string().min(1).optional(),
-    run_label: z.string().min(1).optional(),
-    delay_seconds: z.number().min(0).optional(),
-  })
-  .strict();
-
-export type JobRequest = z.infer<typeof jobRequestSchema>;
+export { jobRequestBounds, jobRequestFields, jobRequestSchema, type JobRequest } from './job-request-contract.ts';
 
 export interface JobRequestContext {
   registry: InterrogationRegistry;
@@ -51,15 +21,19 @@ export interface JobRequestContext {
 }
 
 export interface RequestProblem {
-  /** Where the request came from: `line 3`, `job 1`, `flags`. */
+  /** Where the request came from: `jobs.jsonl line 3`, `job 1`, `flags`. */
   where: string;
+  /** The JSONL line number, when the request came from a file. */
+  line?: number;
+  /** The field the problem is about (`max_attempts`, `evidence[2].text`); '' for the job as a whole. */
+  field: string;
   message: string;
 }
 
 export class JobRequestError extends Error {
   override readonly name = 'JobRequestError';
   constructor(readonly problems: RequestProblem[]) {
-    const shown = problems.slice(0, 20).map((problem) => `${problem.where}: ${problem.message}`);
+    const shown = problems.slice(0, 20).map((problem) => `${problem.where}: ${problem.field ? `${problem.field}: ` : ''}${problem.message}`);
     if (problems.length > 20) shown.push(`… and ${problems.length - 20} more`);
     super(`${problems.length === 1 ? 'The job is' : `${problems.length} problems;`} not valid, nothing was enqueued:\n  ${shown.join('\n  ')}`);
   }
@@ -68,6 +42,10 @@ export class JobRequestError extends Error {
 export interface LabelledRequest {
   where: string;
   request: unknown;
+  /** The JSONL line number, kept on its problems. */
+  line?: number;
+  /** How fields are named to whoever wrote the request (the CLI names flags: `max_attempts` → `--max-attempts`). */
+  fieldNames?: Readonly<Record<string, string>>;
 }
 
 /** Validates every request and turns it into a queue JobSpec; throws JobRequestError listing all problems. */
@@ -75,29 +53,46 @@ export async function prepareJobSpecs(requests: readonly LabelledRequest[], cont
   const problems: RequestProblem[] = [];
   const specs: JobSpec[] = [];
   let evidenceRoot: string | null = null;
-  for (const { where, request } of requests) {
-    const parsed = jobRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push({ where, message: `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}` });
-      }
+  const firstWithKey = new Map<string, string>();
+  for (const { where, request, line, fieldNames } of requests) {
+    const problem = (field: string, message: string) => {
+      const top = /^[a-z_]+/.exec(field)?.[0];
+      const named = top && fieldNames?.[top] ? fieldNames[top] + field.slice(top.length) : field;
+      problems.push({ where, ...(line !== undefined ? { line } : {}), field: named, message });
+    };
+    const parsed = parseJobRequest(request);
+    if (!parsed.ok) {
+      for (const { field, message } of parsed.problems) problem(field, message);
       continue;
     }
-    const job = parsed.data;
+    const job = parsed.request;
+    if (job.dedupe_key !== undefined) {
+      const first = firstWithKey.get(job.dedupe_key);
+      if (first !== undefined) {
+        problem('dedupe_key', `${describeValue(job.dedupe_key)} is also the key of ${first}; a dedupe key names one job`);
+        continue;
+      }
+      firstWithKey.set(job.dedupe_key, where);
+    }
     const key = job.interrogation ?? context.defaultInterrogation;
     if (!key) {
-      problems.push({ where, message: 'no interrogation named (give "interrogation", or --interrogation)' });
+      problem('interrogation', 'no interrogation named (give "interrogation", or --interrogation)');
       continue;
     }
     if (!context.registry.has(key)) {
-      problems.push({ where, message: `unknown interrogation "${key}"; known: ${context.registry.keys().join(', ')}` });
+      problem('interrogation', `unknown interrogation ${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)}; known: ${context.registry.keys().join(', ')}`);
       continue;
     }
     const interrogation = context.registry.get(key);
     const input = buildInput(job);
+    const stored = JSON.stringify(input).length;
+    if (stored > jobRequestBounds.inputJsonChars) {
+      problem('input', `with the entity fields and evidence merged in, the input is ${stored.toLocaleString('en-US')} characters of JSON; at most ${jobRequestBounds.inputJsonChars.toLocaleString('en-US')}`);
+      continue;
+    }
     const validation = context.registry.validateInput(key, input);
     if (!validation.ok) {
-      problems.push({ where, message: `input does not meet the ${key} input contract: ${validation.errors.join('; ')}` });
+      problem('input', `does not meet the ${key} input contract: ${validation.errors.join('; ')}`);
       continue;
     }
     let evidenceRefs: EvidenceRef[] = [];
@@ -105,12 +100,12 @@ export async function prepareJobSpecs(requests: readonly LabelledRequest[], cont
       try {
         evidenceRoot ??= await resolveEvidenceRoot(context.evidenceRoot);
       } catch (error) {
-        problems.push({ where, message: (error as Error).message });
+        problem('evidence_files', (error as Error).message);
         continue;
       }
       const resolved = await resolveEvidenceFiles(job.evidence_files, evidenceRoot, context.evidenceRoot);
       if ('problem' in resolved) {
-        problems.push({ where, message: resolved.problem });
+        problem('evidence_files', resolved.problem);
         continue;
       }
       evidenceRefs = resolved.refs;

@@ -30,6 +30,15 @@ export interface JobSpec {
   delayMs?: number;
 }
 
+/** The database could not store valid jobs (unreachable, full, locked); the transaction wrote none of them. */
+export class EnqueueFailedError extends Error {
+  override readonly name = 'EnqueueFailedError';
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`the database could not store the jobs, nothing was enqueued (${reason.length > 300 ? `${reason.slice(0, 300)}…` : reason})`, { cause });
+  }
+}
+
 export interface EnqueuedJob {
   id: number;
   deduplicated: boolean;

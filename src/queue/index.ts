@@ -1,5 +1,5 @@
 /** The queue: one function per SQL operation, the database handle first. */
-export { enqueueJobs, type JobSpec, type EvidenceRef, type EnqueuedJob } from './enqueue-jobs.ts';
+export { enqueueJobs, EnqueueFailedError, type JobSpec, type EvidenceRef, type EnqueuedJob } from './enqueue-jobs.ts';
 export { claimJobs } from './claim-jobs.ts';
 export type { ClaimedJob } from './claimed-job.ts';
 export type { HeldAttempt } from './held-attempt.ts';

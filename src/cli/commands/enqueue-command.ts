@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import type { LabelledRequest } from '../../pipeline/job-request.ts';
+import { JobRequestError, type LabelledRequest } from '../../pipeline/job-request.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
-import { collectOption, integerOption, positiveIntegerOption } from '../option-parsers.ts';
+import { collectOption } from '../option-parsers.ts';
 
 interface EnqueueFlags {
   interrogation?: string;
@@ -17,13 +17,14 @@ interface EnqueueFlags {
   entityId?: string;
   evidence: string[];
   evidenceFile: string[];
-  priority?: number;
+  // Numbers stay text here: the job contract checks them, with the same bounds as a JSONL line's.
+  priority?: string;
   model?: string;
-  maxAttempts?: number;
+  maxAttempts?: string;
   dedupeKey?: string;
   runLabel?: string;
   input?: string;
-  delaySeconds?: number;
+  delaySeconds?: string;
   from?: string;
   json?: boolean;
   /** False with --no-migrate. */
@@ -43,14 +44,14 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--evidence <text>', 'inline evidence text (repeatable)', collectOption, [])
     .option('--evidence-file <path>', 'evidence file, relative to the evidence root, read when the job runs (repeatable)', collectOption, [])
     .option('--input <json>', 'the job input as a JSON object (entity flags and evidence are merged into it)')
-    .option('--priority <n>', 'higher runs first (default: the interrogation\'s, else 100)', integerOption)
+    .option('--priority <n>', 'higher runs first, -1000000 to 1000000 (default: the interrogation\'s, else 100)')
     .option('--model <name>', 'model for this job (overrides the worker default)')
-    .option('--max-attempts <n>', 'attempts before the job is dead-lettered', positiveIntegerOption)
+    .option('--max-attempts <n>', 'attempts before the job is dead-lettered, 1 to 100')
     .option('--dedupe-key <key>', 'skip if a job with this key exists')
     .option('--run-label <label>', 'group jobs into an experiment')
-    .option('--delay-seconds <s>', 'not before this many seconds from now', Number)
+    .option('--delay-seconds <s>', 'not before this many seconds from now, up to 31536000 (a year)')
     .option('--from <file>', 'JSONL file: one job per line (same fields as the flags, snake_case)')
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON (a refusal too: every problem, with its line and field)')
     .option('--no-migrate', 'change no schema: refuse if the database is not migrated (`holocron db migrate`)')
     .addHelpText(
       'after',
@@ -69,15 +70,27 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
       if (flags.from && hasSingleJobFlags(flags)) {
         throw new UsageError('--from takes the jobs from the file; give per-job fields in its lines, not as flags (only --interrogation applies to all)');
       }
-      const requests = flags.from ? await readJsonl(flags.from) : [{ where: 'flags', request: requestFromFlags(flags) }];
+      const requests: LabelledRequest[] = flags.from
+        ? await readJsonl(flags.from)
+        : [{ where: 'flags', request: requestFromFlags(flags), fieldNames: flagNames }];
       await withHolocron(context, async (holocron) => {
         const bar = requests.length >= progressBarThreshold && process.stderr.isTTY ? createBar(requests.length) : null;
         const started = performance.now();
-        const results = await holocron.enqueue(requests, {
-          defaultInterrogation: flags.interrogation,
-          onProgress: (written) => bar?.update(written),
-        });
-        bar?.stop();
+        let results;
+        try {
+          results = await holocron.enqueue(requests, {
+            defaultInterrogation: flags.interrogation,
+            onProgress: (written) => bar?.update(written),
+          });
+        } catch (error) {
+          // A script gets every problem (the message shows the first 20); the exit code is still 2.
+          if (flags.json && error instanceof JobRequestError) {
+            process.stdout.write(`${JSON.stringify({ enqueued: 0, problems: error.problems })}\n`);
+          }
+          throw error;
+        } finally {
+          bar?.stop();
+        }
         const seconds = (performance.now() - started) / 1000;
         const added = results.filter((result) => !result.deduplicated);
         if (flags.json) {
@@ -96,12 +109,34 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
     });
 }
 
+/** What each job field is called on the command line, so a refusal names the flag the user typed. */
+const flagNames: Record<string, string> = {
+  interrogation: '--interrogation',
+  input: '--input',
+  entity_type: '--entity-type',
+  entity_id: '--entity-id',
+  evidence: '--evidence',
+  evidence_files: '--evidence-file',
+  priority: '--priority',
+  model: '--model',
+  max_attempts: '--max-attempts',
+  dedupe_key: '--dedupe-key',
+  run_label: '--run-label',
+  delay_seconds: '--delay-seconds',
+};
+
 function hasSingleJobFlags(flags: EnqueueFlags): boolean {
-  return Boolean(
-    flags.entityType || flags.entityId || flags.evidence.length || flags.evidenceFile.length || flags.input ||
-      flags.priority !== undefined || flags.model || flags.maxAttempts !== undefined || flags.dedupeKey || flags.runLabel ||
-      flags.delaySeconds !== undefined,
+  return (
+    [flags.entityType, flags.entityId, flags.input, flags.priority, flags.model, flags.maxAttempts, flags.dedupeKey, flags.runLabel, flags.delaySeconds].some(
+      (value) => value !== undefined,
+    ) || flags.evidence.length > 0 || flags.evidenceFile.length > 0
   );
+}
+
+/** A flag's text as the number it spells, or the text itself (`abc`, `''`, `NaN`) for the contract to refuse by name. */
+function numberFromFlag(text: string | undefined): number | string | undefined {
+  if (text === undefined) return undefined;
+  return /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(text) ? Number(text) : text;
 }
 
 function requestFromFlags(flags: EnqueueFlags): Record<string, unknown> {
@@ -112,7 +147,6 @@ function requestFromFlags(flags: EnqueueFlags): Record<string, unknown> {
     } catch (error) {
       throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
     }
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('--input must be a JSON object');
   }
   const request: Record<string, unknown> = {
     interrogation: flags.interrogation,
@@ -121,14 +155,13 @@ function requestFromFlags(flags: EnqueueFlags): Record<string, unknown> {
     entity_id: flags.entityId,
     evidence: flags.evidence.length > 0 ? flags.evidence : undefined,
     evidence_files: flags.evidenceFile.length > 0 ? flags.evidenceFile : undefined,
-    priority: flags.priority,
+    priority: numberFromFlag(flags.priority),
     model: flags.model,
-    max_attempts: flags.maxAttempts,
+    max_attempts: numberFromFlag(flags.maxAttempts),
     dedupe_key: flags.dedupeKey,
     run_label: flags.runLabel,
-    delay_seconds: flags.delaySeconds,
+    delay_seconds: numberFromFlag(flags.delaySeconds),
   };
-  if (flags.delaySeconds !== undefined && !(flags.delaySeconds >= 0)) throw new UsageError('--delay-seconds must be a number, 0 or more');
   return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
 }
 
@@ -144,7 +177,7 @@ async function readJsonl(file: string): Promise<LabelledRequest[]> {
     const text = number === 1 ? line.replace(/^\uFEFF/, '') : line;
     if (text.trim() === '') continue;
     try {
-      requests.push({ where: `${file} line ${number}`, request: JSON.parse(text) });
+      requests.push({ where: `${file} line ${number}`, line: number, request: JSON.parse(text) });
     } catch (error) {
       problems.push(`${file} line ${number}: not valid JSON (${(error as Error).message})`);
     }
