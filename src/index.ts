@@ -25,3 +25,6 @@ export { createLocalLake } from './lake/local-lake.ts';
 export type { Lake, LakeFile } from './lake/lake.ts';
 export * from './providers/index.ts';
 export { startSimulator, type RunningSimulator } from './simulator/index.ts';
+export * from './read-models/index.ts';
+export { describeConfig } from './config/describe-config.ts';
+export { parseGoDuration } from './durations/go-duration.ts';

@@ -16,6 +16,7 @@ import { openDatabase } from '../src/database/open-database.ts';
 import { createQueueMigration } from '../src/queue/migrations/0001-create-queue.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { jobStats, type JobStats } from '../src/queue/job-stats.ts';
+import type { EnqueueResult, JobDetails, JobListPage } from '../src/read-models/index.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { runCli, startCli, type CliOptions, type CliResult } from './support/cli-process.ts';
 import { createTestDatabase, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
@@ -85,23 +86,7 @@ function assertRefused(result: CliResult, reason: RegExp): void {
 }
 
 /** What `enqueue --json` prints. */
-interface EnqueueOutput {
-  enqueued: number;
-  deduplicated: number;
-  jobs: { id: number; deduplicated: boolean }[];
-}
-
-/** What `jobs show --json` prints (the fields these tests read). */
-interface ShowOutput {
-  job: { id: number; input: { entity_id: string }; evidence_refs: unknown; result_run_id: string | null };
-  runs: {
-    id: string;
-    status: string;
-    options: unknown;
-    metrics: { promptTokens?: unknown } | null;
-    artifacts: { artifact_type: string; lake_path: string; path: string; sha256: string; bytes: number | string }[];
-  }[];
-}
+type EnqueueOutput = EnqueueResult;
 
 function parseJson<T>(result: CliResult): T {
   assertSucceeded(result);
@@ -409,9 +394,10 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.match(row(leiaId), /^\d+\s+SUCCEEDED\s+sw_entity_facts_v1\s+200\s+1\/3\s+\S+ \S+\s+-$/);
       assert.match(row(lukeId), /^\d+\s+SUCCEEDED\s+sw_entity_facts_v1\s+100\s+1\/3\s+\S+ \S+\s+-$/);
 
-      const deadListed = parseJson<{ id: number; status: string; model_hint: string; input: { entity_id: string } }[]>(deadOnly);
+      const deadListed = parseJson<JobListPage>(deadOnly);
+      assert.equal(deadListed.nextBeforeId, null, 'one page holds them all');
       assert.deepEqual(
-        deadListed.map((job) => [job.id, job.status, job.model_hint, job.input.entity_id]),
+        deadListed.jobs.map((job) => [job.id, job.status, job.modelHint, (job.input as { entity_id: string }).entity_id]),
         [
           [vaderId, 'DEADLETTER', 'llama9000:70b', 'darth_vader'],
           [palpatineId, 'DEADLETTER', 'llama9000:70b', 'sheev_palpatine'],
@@ -434,27 +420,27 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.match(show.stdout, /^ {2}#1 SUCCEEDED {2}[0-9a-f-]{36} {2}worker /m);
       assert.match(show.stdout, /model llama3\.2:latest {2}digest [0-9a-f]{64}/);
 
-      const details = parseJson<ShowOutput>(showJson);
+      const details = parseJson<JobDetails>(showJson);
       assert.equal(details.job.id, lukeId);
-      assert.equal(details.job.input.entity_id, 'luke_skywalker');
-      assert.deepEqual(details.job.evidence_refs, [{ path: 'luke.txt' }]);
-      assert.equal(details.runs.length, 1);
-      const run = details.runs[0]!;
+      assert.equal((details.job.input as { entity_id: string }).entity_id, 'luke_skywalker');
+      assert.deepEqual(details.job.evidenceRefs, [{ path: 'luke.txt' }]);
+      assert.equal(details.attempts.length, 1);
+      const run = details.attempts[0]!;
       assert.equal(run.status, 'SUCCEEDED');
-      assert.equal(details.job.result_run_id, run.id);
+      assert.equal(details.job.resultAttemptId, run.id);
       assert.deepEqual(run.options, { temperature: 0 });
       assert.equal(typeof run.metrics?.promptTokens, 'number');
-      const types = run.artifacts.map((artifact) => artifact.artifact_type).sort();
+      const types = run.artifacts.map((artifact) => artifact.type).sort();
       assert.deepEqual(types, ['evidence', 'output', 'prompt', 'request', 'response', 'response_stream']);
       for (const artifact of run.artifacts) {
         assert.ok(path.isAbsolute(artifact.path), artifact.path);
-        assert.equal(artifact.path, path.join(workspace.lakeRoot, artifact.lake_path));
+        assert.equal(artifact.path, path.join(workspace.lakeRoot, artifact.lakePath));
         assert.ok(fs.existsSync(artifact.path), artifact.path);
         assert.equal(sha256(artifact.path), artifact.sha256, artifact.path);
-        assert.equal(fs.statSync(artifact.path).size, Number(artifact.bytes));
+        assert.equal(fs.statSync(artifact.path).size, artifact.bytes);
         assert.ok(show.stdout.includes(`sha256 ${artifact.sha256}`), 'the table shows every hash too');
       }
-      const evidenceArtifact = run.artifacts.find((artifact) => artifact.artifact_type === 'evidence')!;
+      const evidenceArtifact = run.artifacts.find((artifact) => artifact.type === 'evidence')!;
       assert.ok(fs.readFileSync(evidenceArtifact.path, 'utf8').includes('born on Tatooine'), 'the evidence file was read');
 
       assertRefused(showMissing, /^holocron: No job with id 99999\.\n$/);
@@ -479,7 +465,7 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.equal(retryDead.stdout, `Job ${vaderId} is queued again.\n`);
       assertSucceeded(redriven);
       assert.equal(redriven.stdout, '1 dead-lettered job queued again.\n');
-      assert.deepEqual(parseJson<{ redriven: number }>(otherCode), { redriven: 0 });
+      assert.deepEqual(parseJson<{ redriven: number }>(otherCode), { redriven: 0, jobIds: [] });
 
       const database = workspace.test.database;
       assert.equal((await getJobDetails(database, lukeId)).job.status, 'SUCCEEDED', 'untouched');
@@ -607,7 +593,7 @@ describe('holocron command line', { concurrency: true }, () => {
     it('prints help for the root and every command, listing its options, and exits 0 (in-process parse)', async () => {
       // What each help must show: options, arguments, sub-commands, examples.
       const expected: Record<string, string[]> = {
-        '': ['--config <file>', '--db <url>', '--lake-root <dir>', '--evidence-root <dir>', '--interrogations <dir>', '-v, --verbose', 'enqueue', 'work', 'jobs', 'db', 'sim', 'demo'],
+        '': ['--config <file>', '--db <url>', '--lake-root <dir>', '--evidence-root <dir>', '--interrogations <dir>', '-v, --verbose', 'enqueue', 'work', 'jobs', 'db', 'config', 'sim', 'demo'],
         enqueue: [
           '-i, --interrogation <key>', '--entity-type <type>', '--entity-id <id>', '--evidence <text>', '--evidence-file <path>', '--input <json>',
           '--priority <n>', '--model <name>', '--max-attempts <n>', '--dedupe-key <key>', '--run-label <label>', '--delay-seconds <s>',
@@ -615,15 +601,17 @@ describe('holocron command line', { concurrency: true }, () => {
         ],
         work: [
           '--once', '--drain', '--loop', '-c, --concurrency <n>', '--prefetch <n>', '--worker-id <id>', '--poll-seconds <s>',
-          '--lease-seconds <s>', '--model <name>', '--ollama-url <url>', '--no-stream', '--json',
+          '--lease-seconds <s>', '--model <name>', '--ollama-url <url>', '--stream', '--no-stream', '--keep-alive <duration>', '--json',
         ],
         jobs: ['list', 'stats', 'show', 'retry', 'redrive'],
-        'jobs list': ['--status <status>', 'DEADLETTER', '-i, --interrogation <key>', '--run-label <label>', '--limit <n>', '--json'],
+        'jobs list': ['--status <status>', 'DEADLETTER', '-i, --interrogation <key>', '--run-label <label>', '--limit <n>', '--before-id <id>', '--json'],
         'jobs stats': ['--run-label <label>', '--json'],
         'jobs show': ['<id>', '--json'],
-        'jobs retry': ['<id>'],
+        'jobs retry': ['<id>', '--json'],
         'jobs redrive': ['-i, --interrogation <key>', '--error-code <code>', '--run-label <label>', '--json'],
         db: ['migrate'],
+        config: ['show'],
+        'config show': ['--concurrency <n>', '--ollama-url <url>', '--no-stream', '--json', 'HOLOCRON_CONCURRENCY'],
         'db migrate': ['Apply pending migrations'],
         sim: [
           '--host <host>', '--port <number>', '--models <names>', '--latency-ms <ms>', '--tokens-per-second <rate>', '--load-ms <ms>',
@@ -631,7 +619,7 @@ describe('holocron command line', { concurrency: true }, () => {
           '--fault-invalid-json <rate>', '--fault-schema-violation <rate>', '--fault-truncated <rate>', '--fault-model-not-found <rate>',
           '--fault-stream-error <rate>', '--fault-seed <number>',
         ],
-        demo: ['--dir <dir>', '--no-faults', '--latency-ms <ms>'],
+        demo: ['--dir <dir>', '--no-faults', '--latency-ms <ms>', '--ollama-url <url>', '--model <name>'],
       };
       const commands = everyCommand(createProgram());
       assert.deepEqual(commands.map((entry) => entry.names.join(' ')).sort(), Object.keys(expected).sort());
@@ -670,7 +658,7 @@ describe('holocron command line', { concurrency: true }, () => {
         for (const text of ['--config <file>', '--db <url>', '--lake-root <dir>', '--evidence-root <dir>', '--interrogations <dir>', '-v, --verbose']) {
           assert.ok(root.stdout.includes(text), `root help lists ${text}`);
         }
-        for (const name of ['enqueue', 'work', 'jobs', 'db', 'sim', 'demo']) assert.match(root.stdout, new RegExp(`^ {2}${name}\\b`, 'm'));
+        for (const name of ['enqueue', 'work', 'jobs', 'db', 'config', 'sim', 'demo']) assert.match(root.stdout, new RegExp(`^ {2}${name}\\b`, 'm'));
         assertSucceeded(jobsShow);
         assert.match(jobsShow.stdout, /^Usage: holocron jobs show \[options\] <id>\n/);
         assert.match(jobsShow.stdout, /^ {2}--json\s+print JSON$/m);

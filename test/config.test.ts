@@ -143,6 +143,19 @@ describe('configuration layers', () => {
   });
 });
 
+describe('keep-alive durations', () => {
+  it('takes every Go duration Ollama takes, in a file and in OLLAMA_KEEP_ALIVE; a number is seconds', () => {
+    for (const duration of ['1h30m', '1.5h', '2h45m30s', '300ms', '90s', '-1m', '0', '5m']) {
+      assert.equal(loadConfig({ environment: {}, cwd: folder({ ollama: { keepAlive: duration } }) }).config.ollama.keepAlive, duration, `file ${duration}`);
+      assert.equal(loadConfig({ environment: { OLLAMA_KEEP_ALIVE: duration }, cwd: folder() }).config.ollama.keepAlive, duration === '0' ? 0 : duration, `environment ${duration}`);
+    }
+    assert.equal(loadConfig({ environment: { OLLAMA_KEEP_ALIVE: '300' }, cwd: folder() }).config.ollama.keepAlive, 300);
+    assert.equal(loadConfig({ environment: { OLLAMA_KEEP_ALIVE: '-1' }, cwd: folder() }).config.ollama.keepAlive, -1);
+    assert.match(configError({ environment: {}, cwd: folder({ ollama: { keepAlive: '1 hour' } }) }), /\(ollama\.keepAlive\): a duration such as "5m" or "1h30m".*\(got "1 hour"\)/);
+    assert.match(configError({ environment: {}, cwd: folder({ ollama: { keepAlive: true } }) }), /\(ollama\.keepAlive\)/);
+  });
+});
+
 describe('finding the configuration file', () => {
   it('reads holocron.config.json from the working folder', () => {
     const cwd = folder({ lake: { root: 'cwd-lake' } });
@@ -224,7 +237,9 @@ describe('configuration errors name their source', () => {
       [{ OLLAMA_BASE_URL: 'localhost:11434' }, /environment variable OLLAMA_BASE_URL: must be an http:\/\/ or https:\/\/ URL.* \(got "localhost:11434"\)/],
       [{ OLLAMA_BASE_URL: 'ftp://ollama.example' }, /environment variable OLLAMA_BASE_URL: must be an http:\/\/ or https:\/\/ URL/],
       [{ HOLOCRON_LOG_LEVEL: 'loud' }, /environment variable HOLOCRON_LOG_LEVEL: Invalid enum value\..*received 'loud'/],
-      [{ OLLAMA_KEEP_ALIVE: 'forever' }, /environment variable OLLAMA_KEEP_ALIVE: a duration such as "5m" \(got "forever"\)/],
+      [{ OLLAMA_KEEP_ALIVE: 'forever' }, /environment variable OLLAMA_KEEP_ALIVE: a duration such as "5m" or "1h30m", or a number of seconds \(got "forever"\)/],
+      [{ OLLAMA_KEEP_ALIVE: '90 minutes' }, /environment variable OLLAMA_KEEP_ALIVE: a duration such as "5m".* \(got "90 minutes"\)/],
+      [{ OLLAMA_KEEP_ALIVE: '1h30' }, /environment variable OLLAMA_KEEP_ALIVE: a duration such as "5m".* \(got "1h30"\)/],
     ];
     for (const [environment, expected] of cases) assert.match(configError({ environment, cwd: folder() }), expected);
   });

@@ -121,7 +121,7 @@ for (const dialect of dialects) {
       assert.ok(Number(details.job.available_at) <= Number(details.job.completed_at), 'no retry time on a dead letter');
       assert.deepEqual(details.runs.map((run) => run.status), ['FAILED', 'FAILED']);
       // Redrive gives it a fresh set of attempts.
-      assert.equal(await redriveDeadLetters(test.database, { ids: [enqueued!.id] }), 1);
+      assert.deepEqual(await redriveDeadLetters(test.database, { ids: [enqueued!.id] }), { redriven: 1, jobIds: [enqueued!.id] });
       [job] = await claimJobs(test.database, 'w1', 1, 30_000);
       assert.equal(job!.id, enqueued!.id);
       assert.equal(job!.attempt, 1);

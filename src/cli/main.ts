@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { reportError } from './cli-errors.ts';
+import { addConfigFlags, storageFlags } from './config-flags.ts';
+import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDbCommand } from './commands/db-command.ts';
 import { registerDemoCommand } from './commands/demo-command.ts';
 import { registerEnqueueCommand } from './commands/enqueue-command.ts';
@@ -23,17 +25,14 @@ export function createProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .description('Validated, reproducible, auditable structured data from LLMs: a durable job queue, workers and an audit lake.')
     .option('--config <file>', 'config file (default: ./holocron.config.json if present, or HOLOCRON_CONFIG)')
-    .option('--db <url>', 'database: a SQLite file path or postgres://… (HOLOCRON_DB; default holocron.sqlite)')
-    .option('--lake-root <dir>', 'the lake folder (LAKE_ROOT; default ./lake)')
-    .option('--evidence-root <dir>', 'evidence files are confined to this folder (HOLOCRON_EVIDENCE_ROOT; default .)')
-    .option('--interrogations <dir>', 'a folder of your own interrogations (*.json)')
-    .option('-v, --verbose', 'debug logging')
     .showHelpAfterError()
     .exitOverride();
+  addConfigFlags(program, storageFlags);
   registerEnqueueCommand(program);
   registerWorkCommand(program);
   registerJobsCommand(program);
   registerDbCommand(program);
+  registerConfigCommand(program);
   registerSimCommand(program);
   registerDemoCommand(program);
   program.commands.forEach(function exitOverrideAll(command: Command) {

@@ -1,5 +1,6 @@
 /** The configuration contract (zod): what a config file, the environment and flags may set. */
 import { z } from 'zod';
+import { isGoDuration } from '../durations/go-duration.ts';
 import { jobRequestBounds } from '../pipeline/job-request-contract.ts';
 
 const positiveInteger = z.number().int().positive();
@@ -24,7 +25,8 @@ export const configSchema = z
         numPredict: z.number().int().min(-2).nullable(),
         timeoutSeconds: seconds,
         firstByteTimeoutSeconds: seconds,
-        keepAlive: z.union([z.string().regex(/^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)$/, 'a duration such as "5m"'), z.number()]),
+        // What Ollama reads: a Go duration ("5m", "1h30m") or seconds; negative keeps the model loaded.
+        keepAlive: z.union([z.number(), z.string().refine(isGoDuration, 'a duration such as "5m" or "1h30m", or a number of seconds')]),
         stream: z.boolean(),
       })
       .strict(),

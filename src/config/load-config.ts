@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configSchema, type HolocronConfig } from './config-schema.ts';
 import { defaults } from './defaults.ts';
+import { parseKeepAliveText } from '../durations/go-duration.ts';
 
 /** Environment variables, by config path. The seed's names are kept where they existed. */
-export const environmentVariables: Record<string, { path: string; type: 'string' | 'number' | 'boolean' }> = {
+export const environmentVariables: Record<string, { path: string; type: 'string' | 'number' | 'boolean' | 'duration' }> = {
   HOLOCRON_DB: { path: 'database.url', type: 'string' },
   HOLOCRON_DB_POOL_SIZE: { path: 'database.poolSize', type: 'number' },
   LAKE_ROOT: { path: 'lake.root', type: 'string' },
@@ -23,7 +24,7 @@ export const environmentVariables: Record<string, { path: string; type: 'string'
   OLLAMA_NUM_PREDICT: { path: 'ollama.numPredict', type: 'number' },
   OLLAMA_TIMEOUT_SECONDS: { path: 'ollama.timeoutSeconds', type: 'number' },
   HOLOCRON_FIRST_BYTE_TIMEOUT_SECONDS: { path: 'ollama.firstByteTimeoutSeconds', type: 'number' },
-  OLLAMA_KEEP_ALIVE: { path: 'ollama.keepAlive', type: 'string' },
+  OLLAMA_KEEP_ALIVE: { path: 'ollama.keepAlive', type: 'duration' },
   WORKER_ID: { path: 'worker.id', type: 'string' },
   HOLOCRON_CONCURRENCY: { path: 'worker.concurrency', type: 'number' },
   POLL_SECONDS: { path: 'worker.pollSeconds', type: 'number' },
@@ -55,10 +56,19 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
+/** Where a setting's value came from; settings no layer set are `{ layer: 'default' }`. */
+export type SettingSource =
+  | { layer: 'default' }
+  | { layer: 'file'; file: string }
+  | { layer: 'environment'; variable: string }
+  | { layer: 'flag'; flag: string };
+
 export interface LoadedConfig {
   config: HolocronConfig;
   /** The config file that was read, if any. */
   configFile: string | null;
+  /** Where each setting that is not a default came from, by config path (e.g. `worker.concurrency`). */
+  sources: Record<string, SettingSource>;
 }
 
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
@@ -66,6 +76,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const merged = structuredClone(defaults) as Record<string, unknown>;
   const sources = new Map<string, string>();
+  const origins: Record<string, SettingSource> = {};
 
   const configFile = findConfigFile(options.configFile ?? environment.HOLOCRON_CONFIG, cwd);
   if (configFile) {
@@ -74,6 +85,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     for (const [key, value] of flatten(fromFile, defaults, unknownKeys)) {
       setPath(merged, key, resolveFilePath(key, value, path.dirname(configFile)));
       sources.set(key, `${configFile} (${key})`);
+      origins[key] = { layer: 'file', file: configFile };
     }
     if (unknownKeys.length > 0) {
       throw new ConfigError(`Config file ${configFile}: unknown key${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((key) => `"${key}"`).join(', ')}`);
@@ -84,11 +96,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (raw === undefined || raw === '') continue;
     setPath(merged, variable.path, convert(raw, variable.type));
     sources.set(variable.path, `environment variable ${name}`);
+    origins[variable.path] = { layer: 'environment', variable: name };
   }
   for (const [key, { value, flag }] of Object.entries(options.flags ?? {})) {
     if (value === undefined) continue;
     setPath(merged, key, value);
     sources.set(key, `flag ${flag}`);
+    origins[key] = { layer: 'flag', flag };
   }
 
   const parsed = configSchema.safeParse(merged);
@@ -101,7 +115,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  return { config: parsed.data, configFile };
+  return { config: parsed.data, configFile, sources: origins };
 }
 
 function findConfigFile(explicit: string | undefined, cwd: string): string | null {
@@ -170,7 +184,9 @@ function getPath(target: Record<string, unknown>, key: string): unknown {
   return node;
 }
 
-function convert(raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+function convert(raw: string, type: 'string' | 'number' | 'boolean' | 'duration'): unknown {
+  // A number is seconds, as Ollama's own OLLAMA_KEEP_ALIVE reads it; anything else is for the schema to judge.
+  if (type === 'duration') return parseKeepAliveText(raw) ?? raw;
   if (type === 'number') {
     const number = Number(raw);
     return Number.isFinite(number) && raw.trim() !== '' ? number : raw;

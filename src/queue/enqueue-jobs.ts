@@ -6,6 +6,7 @@
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { Kysely } from 'kysely';
 import type { Database, NewJobRow } from '../database/database.ts';
+import type { EnqueuedJob } from '../read-models/queue-actions.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
 import { databaseNow } from './database-now.ts';
 
@@ -39,10 +40,7 @@ export class EnqueueFailedError extends Error {
   }
 }
 
-export interface EnqueuedJob {
-  id: number;
-  deduplicated: boolean;
-}
+export type { EnqueuedJob };
 
 export interface EnqueueJobsOptions {
   /** Called after each chunk is written (inside the transaction), for progress bars. */

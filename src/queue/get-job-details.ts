@@ -3,12 +3,13 @@ import type { ArtifactRow, JobRow, RunRow } from '../database/database.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { JobNotFoundError } from './queue-errors.ts';
 
-export interface JobDetails {
+/** The stored rows of one job (the read model for people and the API is `read-models`' `JobDetails`). */
+export interface JobRows {
   job: JobRow;
   runs: (RunRow & { artifacts: ArtifactRow[] })[];
 }
 
-export async function getJobDetails(database: HolocronDatabase, jobId: number): Promise<JobDetails> {
+export async function getJobDetails(database: HolocronDatabase, jobId: number): Promise<JobRows> {
   const { db } = database;
   const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
   if (!job) throw new JobNotFoundError(jobId);

@@ -15,7 +15,7 @@ export {
 } from './record-outcomes.ts';
 export { listJobs, type ListJobsFilter } from './list-jobs.ts';
 export { jobStats, type JobStats } from './job-stats.ts';
-export { getJobDetails, type JobDetails } from './get-job-details.ts';
+export { getJobDetails, type JobRows } from './get-job-details.ts';
 export { retryJob } from './retry-job.ts';
 export { redriveDeadLetters, type RedriveFilter } from './redrive-dead-letters.ts';
 export { retryDelay, type BackoffPolicy } from './backoff.ts';

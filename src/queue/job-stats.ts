@@ -2,23 +2,11 @@
 import { sql } from 'kysely';
 import { jobStatuses, type JobStatus } from '../database/database.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
+import type { QueueStats } from '../read-models/queue-stats.ts';
 import { databaseNow } from './database-now.ts';
 
-export interface JobStats {
-  total: number;
-  byStatus: Record<JobStatus, number>;
-  byInterrogation: Record<string, Record<JobStatus, number>>;
-  /** NEW or RETRY jobs whose available_at has passed. */
-  readyNow: number;
-  /** NEW or RETRY jobs waiting for a later time (scheduled or backing off). */
-  waiting: number;
-  /** RUNNING jobs whose lease has expired (the next claim or reap takes them back). */
-  expiredLeases: number;
-  /** When the oldest ready job was enqueued, or null. */
-  oldestReadyCreatedAt: number | null;
-  attempts: { total: number; succeeded: number; failed: number; abandoned: number };
-  tokens: { prompt: number; completion: number };
-}
+/** The queue statistics read model (`src/read-models/queue-stats.ts`). */
+export type JobStats = QueueStats;
 
 function emptyCounts(): Record<JobStatus, number> {
   return Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>;

@@ -4,6 +4,7 @@
  * Their history (runs, last_error) is kept.
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
+import type { RedriveResult } from '../read-models/queue-actions.ts';
 import { isDeadLettered } from './status-predicates.ts';
 
 export interface RedriveFilter {
@@ -13,10 +14,10 @@ export interface RedriveFilter {
   ids?: number[];
 }
 
-export async function redriveDeadLetters(database: HolocronDatabase, filter: RedriveFilter = {}): Promise<number> {
+export async function redriveDeadLetters(database: HolocronDatabase, filter: RedriveFilter = {}): Promise<RedriveResult> {
   const { db, adapter } = database;
   const now = adapter.nowMilliseconds();
-  const result = await db
+  const rows = await db
     .updateTable('jobs')
     .set({ status: 'NEW', attempt_count: 0, available_at: now, updated_at: now, completed_at: null })
     .where(isDeadLettered)
@@ -24,6 +25,8 @@ export async function redriveDeadLetters(database: HolocronDatabase, filter: Red
     .$if(filter.errorCode !== undefined, (query) => query.where('last_error_code', '=', filter.errorCode!))
     .$if(filter.runLabel !== undefined, (query) => query.where('run_label', '=', filter.runLabel!))
     .$if(filter.ids !== undefined, (query) => query.where('id', 'in', filter.ids!.length > 0 ? filter.ids! : [-1]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  const jobIds = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  return { redriven: jobIds.length, jobIds };
 }

@@ -3,12 +3,13 @@
  * RETRY skips the rest of its backoff. Running, queued and succeeded jobs are refused with the reason.
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
+import type { RetryResult } from '../read-models/queue-actions.ts';
 import { JobNotFoundError, JobStateError } from './queue-errors.ts';
 
-export async function retryJob(database: HolocronDatabase, jobId: number): Promise<void> {
+export async function retryJob(database: HolocronDatabase, jobId: number): Promise<RetryResult> {
   const { db, adapter } = database;
-  await adapter.writeTransaction(db, async (transaction) => {
-    const job = await transaction.selectFrom('jobs').select(['status']).where('id', '=', jobId).executeTakeFirst();
+  return adapter.writeTransaction(db, async (transaction) => {
+    const job = await transaction.selectFrom('jobs').select(['status', 'attempt_count', 'max_attempts']).where('id', '=', jobId).executeTakeFirst();
     if (!job) throw new JobNotFoundError(jobId);
     if (job.status !== 'DEADLETTER' && job.status !== 'RETRY') {
       const why: Record<string, string> = {
@@ -31,5 +32,12 @@ export async function retryJob(database: HolocronDatabase, jobId: number): Promi
       .where('id', '=', jobId)
       .where('status', '=', job.status)
       .execute();
+    return {
+      jobId,
+      previousStatus: job.status,
+      status: 'NEW' as const,
+      attemptCount: job.status === 'DEADLETTER' ? 0 : job.attempt_count,
+      maxAttempts: job.max_attempts,
+    };
   });
 }

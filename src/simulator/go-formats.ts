@@ -1,50 +1,15 @@
 /**
  * Reproduces how Ollama (a Go server) words things: Go-style quoting (%q), Go duration strings for
- * `keep_alive`, encoding/json error texts, and RFC 3339 timestamps with sub-millisecond digits.
+ * `keep_alive` (read by the project's one duration parser, `src/durations/`), encoding/json error
+ * texts, and RFC 3339 timestamps with sub-millisecond digits.
  */
+import { parseGoDuration, type DurationParse } from '../durations/go-duration.ts';
+
+export { parseGoDuration, type DurationParse };
 
 /** Go's %q for ASCII-safe text (JSON string escaping matches it closely enough). */
 export function goQuote(text: string): string {
   return JSON.stringify(text);
-}
-
-const durationUnits: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-export type DurationParse = { milliseconds: number } | { error: string };
-
-/** Go's time.ParseDuration, in milliseconds. */
-export function parseGoDuration(text: string): DurationParse {
-  const invalid = { error: `time: invalid duration ${goQuote(text)}` };
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    sign = rest.startsWith('-') ? -1 : 1;
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return { milliseconds: 0 };
-  if (rest === '') return invalid;
-  let total = 0;
-  while (rest.length > 0) {
-    const number = /^(\d*)(\.\d*)?/.exec(rest)![0];
-    if (number === '' || number === '.') return invalid;
-    rest = rest.slice(number.length);
-    const unit = /^[^\d.]*/.exec(rest)![0];
-    if (unit === '') return { error: `time: missing unit in duration ${goQuote(text)}` };
-    const scale = durationUnits[unit];
-    if (scale === undefined) return { error: `time: unknown unit ${goQuote(unit)} in duration ${goQuote(text)}` };
-    rest = rest.slice(unit.length);
-    total += Number(number) * scale;
-  }
-  return { milliseconds: sign * total };
 }
 
 /** Ollama's `keep_alive`: number = seconds, string = Go duration; negative = forever (Infinity). */

@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { JobRequestError, type LabelledRequest } from '../../pipeline/job-request.ts';
+import { toEnqueueResult } from '../../read-models/queue-actions.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { collectOption } from '../option-parsers.ts';
@@ -94,7 +95,7 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
         const seconds = (performance.now() - started) / 1000;
         const added = results.filter((result) => !result.deduplicated);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ enqueued: added.length, deduplicated: results.length - added.length, jobs: results })}\n`);
+          process.stdout.write(`${JSON.stringify(toEnqueueResult(results))}\n`);
         } else if (results.length === 1) {
           const [job] = results;
           process.stdout.write(job!.deduplicated ? `Job ${job!.id} already exists (same dedupe key); nothing added.\n` : `Enqueued job ${job!.id}.\n`);

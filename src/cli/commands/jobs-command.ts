@@ -1,12 +1,14 @@
-/** `holocron jobs list | stats | show | retry | redrive`: inspect and manage the queue. */
+/**
+ * `holocron jobs list | stats | show | retry | redrive`: inspect and manage the queue. `--json` prints
+ * the library's read models as they are (`src/read-models/`).
+ */
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { jobStatuses, type JobStatus } from '../../database/database.ts';
-import { getJobDetails } from '../../queue/get-job-details.ts';
 import { jobStats } from '../../queue/job-stats.ts';
-import { listJobs } from '../../queue/list-jobs.ts';
 import { redriveDeadLetters } from '../../queue/redrive-dead-letters.ts';
 import { retryJob } from '../../queue/retry-job.ts';
+import { listJobPage, readJobDetails } from '../../read-models/read-jobs.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatTable, formatTime, truncate } from '../format-table.ts';
 import { positiveIntegerOption } from '../option-parsers.ts';
@@ -27,34 +29,41 @@ export function registerJobsCommand(program: Command): void {
     .addOption(new Option('--status <status>', 'only jobs in this state').choices([...jobStatuses]))
     .option('-i, --interrogation <key>', 'only this interrogation')
     .option('--run-label <label>', 'only this run label')
-    .option('--limit <n>', 'how many', positiveIntegerOption, 50)
-    .option('--json', 'print JSON')
-    .action(async (flags: { status?: JobStatus; interrogation?: string; runLabel?: string; limit: number; json?: boolean }, command: Command) => {
-      await withHolocron(contextFrom(command), async (holocron) => {
-        const rows = await listJobs(holocron.database, {
-          status: flags.status,
-          interrogationKey: flags.interrogation,
-          runLabel: flags.runLabel,
-          limit: flags.limit,
-        });
-        if (flags.json) return printJson(rows.map((row) => ({ ...row, input: JSON.parse(row.input) })));
-        if (rows.length === 0) return void process.stdout.write('No jobs.\n');
-        process.stdout.write(
-          `${formatTable(
-            ['id', 'status', 'interrogation', 'priority', 'attempts', 'created', 'last error'],
-            rows.map((row) => [
-              row.id,
-              row.status,
-              row.interrogation_key,
-              row.priority,
-              `${row.attempt_count}/${row.max_attempts}`,
-              formatTime(row.created_at),
-              row.last_error ? truncate(`[${row.last_error_code}] ${row.last_error}`, 60) : null,
-            ]),
-          )}\n`,
-        );
-      }, readOnly);
-    });
+    .option('--limit <n>', 'how many (default 50)', positiveIntegerOption)
+    .option('--before-id <id>', 'only jobs older than this id (the next page: nextBeforeId of --json)', positiveIntegerOption)
+    .option('--json', 'print JSON: { jobs, nextBeforeId }')
+    .action(
+      async (
+        flags: { status?: JobStatus; interrogation?: string; runLabel?: string; limit?: number; beforeId?: number; json?: boolean },
+        command: Command,
+      ) => {
+        await withHolocron(contextFrom(command), async (holocron) => {
+          const page = await listJobPage(holocron.database, {
+            status: flags.status,
+            interrogationKey: flags.interrogation,
+            runLabel: flags.runLabel,
+            limit: flags.limit,
+            beforeId: flags.beforeId,
+          });
+          if (flags.json) return printJson(page);
+          if (page.jobs.length === 0) return void process.stdout.write('No jobs.\n');
+          process.stdout.write(
+            `${formatTable(
+              ['id', 'status', 'interrogation', 'priority', 'attempts', 'created', 'last error'],
+              page.jobs.map((job) => [
+                job.id,
+                job.status,
+                job.interrogationKey,
+                job.priority,
+                `${job.attemptCount}/${job.maxAttempts}`,
+                formatTime(job.createdAt),
+                job.lastError ? truncate(`[${job.lastErrorCode}] ${job.lastError}`, 60) : null,
+              ]),
+            )}\n` + (page.nextBeforeId !== null ? `More: --before-id ${page.nextBeforeId}\n` : ''),
+          );
+        }, readOnly);
+      },
+    );
 
   jobs
     .command('stats')
@@ -93,40 +102,29 @@ export function registerJobsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: number, flags: { json?: boolean }, command: Command) => {
       await withHolocron(contextFrom(command), async (holocron) => {
-        const details = await getJobDetails(holocron.database, id);
-        const lakeRoot = holocron.lake.location;
+        const details = await readJobDetails(holocron.database, holocron.lake, id);
+        if (flags.json) return printJson(details);
         const { job } = details;
-        if (flags.json) {
-          return printJson({
-            job: { ...job, input: JSON.parse(job.input), evidence_refs: job.evidence_refs ? JSON.parse(job.evidence_refs) : null },
-            runs: details.runs.map((run) => ({
-              ...run,
-              options: run.options ? JSON.parse(run.options) : null,
-              metrics: run.metrics ? JSON.parse(run.metrics) : null,
-              artifacts: run.artifacts.map((artifact) => ({ ...artifact, path: path.join(lakeRoot, artifact.lake_path) })),
-            })),
-          });
-        }
         const lines = [
-          `Job ${job.id}  ${job.status}  ${job.interrogation_key}  priority ${job.priority}  attempts ${job.attempt_count}/${job.max_attempts}`,
-          `  created ${formatTime(job.created_at)}  available ${formatTime(job.available_at)}  completed ${formatTime(job.completed_at)}`,
-          `  model hint ${job.model_hint ?? '-'}  run label ${job.run_label ?? '-'}  dedupe key ${job.dedupe_key ?? '-'}`,
-          `  input ${truncate(job.input, 160)}`,
+          `Job ${job.id}  ${job.status}  ${job.interrogationKey}  priority ${job.priority}  attempts ${job.attemptCount}/${job.maxAttempts}`,
+          `  created ${formatTime(job.createdAt)}  available ${formatTime(job.availableAt)}  completed ${formatTime(job.completedAt)}`,
+          `  model hint ${job.modelHint ?? '-'}  run label ${job.runLabel ?? '-'}  dedupe key ${job.dedupeKey ?? '-'}`,
+          `  input ${truncate(JSON.stringify(job.input), 160)}`,
         ];
-        if (job.evidence_refs) lines.push(`  evidence files ${job.evidence_refs}`);
-        if (job.status === 'RUNNING') lines.push(`  held by ${job.locked_by} since ${formatTime(job.locked_at)}, lease until ${formatTime(job.lease_expires_at)}`);
-        if (job.last_error) lines.push(`  last error [${job.last_error_code}] ${job.last_error.replace(/\n/g, '\n    ')}`);
-        lines.push('', details.runs.length === 0 ? 'No attempts yet.' : 'Attempts:');
-        for (const run of details.runs) {
-          const tokens = run.prompt_tokens !== null ? `  tokens ${run.prompt_tokens} in / ${run.completion_tokens} out` : '';
+        if (job.evidenceRefs) lines.push(`  evidence files ${JSON.stringify(job.evidenceRefs)}`);
+        if (job.status === 'RUNNING') lines.push(`  held by ${job.lockedBy} since ${formatTime(job.lockedAt)}, lease until ${formatTime(job.leaseExpiresAt)}`);
+        if (job.lastError) lines.push(`  last error [${job.lastErrorCode}] ${job.lastError.replace(/\n/g, '\n    ')}`);
+        lines.push('', details.attempts.length === 0 ? 'No attempts yet.' : 'Attempts:');
+        for (const attempt of details.attempts) {
+          const tokens = attempt.promptTokens !== null ? `  tokens ${attempt.promptTokens} in / ${attempt.completionTokens} out` : '';
           lines.push(
-            `  #${run.attempt} ${run.status}  ${run.id}  worker ${run.worker_id ?? '-'}  ${run.duration_ms} ms${tokens}`,
-            `     model ${run.model_name ?? '-'}${run.model_digest ? `  digest ${run.model_digest}` : ''}  ${run.base_url ?? ''}  started ${formatTime(run.started_at)}`,
+            `  #${attempt.number} ${attempt.status}  ${attempt.id}  worker ${attempt.workerId ?? '-'}  ${attempt.durationMs} ms${tokens}`,
+            `     model ${attempt.modelName ?? '-'}${attempt.modelDigest ? `  digest ${attempt.modelDigest}` : ''}  ${attempt.baseUrl ?? ''}  started ${formatTime(attempt.startedAt)}`,
           );
-          if (run.error) lines.push(`     error [${run.error_code}] ${run.error.replace(/\n/g, '\n       ')}`);
-          if (run.lake_dir) lines.push(`     lake ${path.join(lakeRoot, run.lake_dir)}`);
-          for (const artifact of run.artifacts) {
-            lines.push(`       ${path.basename(artifact.lake_path).padEnd(16)} ${String(artifact.bytes).padStart(8)} B  sha256 ${artifact.sha256}`);
+          if (attempt.error) lines.push(`     error [${attempt.errorCode}] ${attempt.error.replace(/\n/g, '\n       ')}`);
+          if (attempt.lakeDir) lines.push(`     lake ${path.join(holocron.lake.location, attempt.lakeDir)}`);
+          for (const artifact of attempt.artifacts) {
+            lines.push(`       ${path.basename(artifact.lakePath).padEnd(16)} ${String(artifact.bytes).padStart(8)} B  sha256 ${artifact.sha256}`);
           }
         }
         process.stdout.write(`${lines.join('\n')}\n`);
@@ -137,10 +135,12 @@ export function registerJobsCommand(program: Command): void {
     .command('retry')
     .description('Run a DEADLETTER job again with fresh attempts, or a RETRY job now')
     .argument('<id>', 'job id', positiveIntegerOption)
-    .action(async (id: number, _flags: unknown, command: Command) => {
+    .option('--json', 'print JSON')
+    .action(async (id: number, flags: { json?: boolean }, command: Command) => {
       await withHolocron(contextFrom(command), async (holocron) => {
-        await retryJob(holocron.database, id);
-        process.stdout.write(`Job ${id} is queued again.\n`);
+        const result = await retryJob(holocron.database, id);
+        if (flags.json) printJson(result);
+        else process.stdout.write(`Job ${result.jobId} is queued again.\n`);
       });
     });
 
@@ -153,13 +153,13 @@ export function registerJobsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (flags: { interrogation?: string; errorCode?: string; runLabel?: string; json?: boolean }, command: Command) => {
       await withHolocron(contextFrom(command), async (holocron) => {
-        const count = await redriveDeadLetters(holocron.database, {
+        const result = await redriveDeadLetters(holocron.database, {
           interrogationKey: flags.interrogation,
           errorCode: flags.errorCode,
           runLabel: flags.runLabel,
         });
-        if (flags.json) printJson({ redriven: count });
-        else process.stdout.write(`${count} dead-lettered job${count === 1 ? '' : 's'} queued again.\n`);
+        if (flags.json) printJson(result);
+        else process.stdout.write(`${result.redriven} dead-lettered job${result.redriven === 1 ? '' : 's'} queued again.\n`);
       });
     });
 }

@@ -4,10 +4,11 @@
  * them off.
  */
 import { Command, Option } from 'commander';
+import { toWorkerRunSummary } from '../../read-models/worker-run-summary.ts';
 import type { WorkerMode } from '../../worker/worker.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
-import { integerOption, positiveIntegerOption, positiveNumberOption } from '../option-parsers.ts';
+import { addConfigFlags, generationFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 
 interface WorkFlags {
   once?: boolean;
@@ -19,20 +20,14 @@ interface WorkFlags {
 }
 
 export function registerWorkCommand(program: Command): void {
-  program
+  const work = program
     .command('work')
     .description('Run a worker: claim jobs, call the model, validate, keep everything in the lake')
     .addOption(new Option('--once', 'process one job, then exit').conflicts(['loop', 'drain']))
     .addOption(new Option('--drain', 'process until no job is ready, then exit').conflicts(['loop', 'once']))
-    .addOption(new Option('--loop', 'run until stopped, polling when the queue is empty').conflicts(['once', 'drain']))
-    .option('-c, --concurrency <n>', 'LLM calls in flight in this process', positiveIntegerOption)
-    .option('--prefetch <n>', 'jobs claimed ahead of free slots', integerOption)
-    .option('--worker-id <id>', 'this worker\'s name in leases and attempts (default: host-pid)')
-    .option('--poll-seconds <s>', 'wait between polls of an empty queue', positiveNumberOption)
-    .option('--lease-seconds <s>', 'lease on a claimed job, renewed while it runs', positiveNumberOption)
-    .option('--model <name>', 'model for jobs that name none')
-    .option('--ollama-url <url>', 'the Ollama server')
-    .option('--no-stream', 'ask for whole answers instead of NDJSON streams')
+    .addOption(new Option('--loop', 'run until stopped, polling when the queue is empty').conflicts(['once', 'drain']));
+  addConfigFlags(work, [...workerFlags, ...ollamaFlags, ...generationFlags]);
+  work
     .option('--json', 'print the summary as JSON')
     .option('--no-migrate', 'change no schema: refuse to start if the database is not migrated (`holocron db migrate`)')
     .action(async (flags: WorkFlags, command: Command) => {
@@ -82,7 +77,7 @@ export function registerWorkCommand(program: Command): void {
         try {
           const summary = await worker.run();
           const seconds = (performance.now() - started) / 1000;
-          if (flags.json) process.stdout.write(`${JSON.stringify({ ...summary, seconds })}\n`);
+          if (flags.json) process.stdout.write(`${JSON.stringify(toWorkerRunSummary(summary, seconds))}\n`);
           else {
             process.stdout.write(
               `Worker finished in ${seconds.toFixed(1)} s: ${summary.claimed} claimed, ${summary.succeeded} succeeded, ` +
