@@ -1,6 +1,6 @@
 /** One job with its attempts and their lake files: `jobs show --json`. */
 import path from 'node:path';
-import type { ArtifactRow, ArtifactType, RunRow, RunStatus } from '../database/database.ts';
+import type { ArtifactRow, ArtifactType, RunOutcome, RunRow, RunStatus } from '../database/database.ts';
 import type { Job } from './job.ts';
 import { nullableNumber } from './job.ts';
 
@@ -34,6 +34,13 @@ export interface Attempt {
   errorCode: string | null;
   /** The attempt's folder, relative to the lake root. */
   lakeDir: string | null;
+  /** The validated output of a successful attempt (the lake's output.json is the audit copy); else null. */
+  output: unknown;
+  /**
+   * What recording this attempt did to its job: `applied`, `dead_lettered` or `refused` (it had lost
+   * the job); null when no outcome of its own was recorded (an ABANDONED attempt).
+   */
+  outcome: RunOutcome | null;
   startedAt: number;
   completedAt: number;
   durationMs: number;
@@ -72,6 +79,8 @@ export function toAttempt(run: RunRow, artifacts: readonly Artifact[]): Attempt 
     error: run.error,
     errorCode: run.error_code,
     lakeDir: run.lake_dir,
+    output: run.output === null ? null : JSON.parse(run.output),
+    outcome: run.outcome,
     startedAt: Number(run.started_at),
     completedAt: Number(run.completed_at),
     durationMs: Number(run.duration_ms),

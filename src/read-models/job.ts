@@ -4,6 +4,10 @@ import type { EvidenceRef } from '../queue/enqueue-jobs.ts';
 
 export interface Job {
   id: number;
+  /** What runs the job: a registered job kind (`interrogation` by default). */
+  kind: string;
+  /** The job that made this one (a pipeline's hand-off, an evaluation run's item), or null. */
+  parentJobId: number | null;
   interrogationKey: string;
   status: JobStatus;
   /** Higher first; ties go to the oldest job. */
@@ -46,6 +50,8 @@ export interface JobListPage {
 export function toJob(row: JobRow): Job {
   return {
     id: Number(row.id),
+    kind: row.kind,
+    parentJobId: nullableNumber(row.parent_job_id),
     interrogationKey: row.interrogation_key,
     status: row.status,
     priority: row.priority,
