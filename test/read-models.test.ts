@@ -101,17 +101,15 @@ describe('read models through --json', { concurrency: true }, () => {
       it('enqueue, work, jobs list / show / stats / retry / redrive print their read models', async () => {
         const lines = [
           { entity_type: 'character', entity_id: 'luke_skywalker', evidence: ['Luke Skywalker was born on Tatooine.'], dedupe_key: 'luke', priority: 300 },
-          { entity_type: 'character', entity_id: 'luke_skywalker', dedupe_key: 'luke' },
           { entity_type: 'character', entity_id: 'darth_vader', model: 'llama9000:70b', priority: 200 },
           { entity_type: 'character', entity_id: 'sheev_palpatine', model: 'llama9000:70b', run_label: 'palpatine', priority: 100 },
         ];
         fs.writeFileSync(path.join(directory, 'jobs.jsonl'), lines.map((line) => JSON.stringify(line)).join('\n'));
         const enqueued = printed<EnqueueResult>(await holocron('enqueue', '-i', 'sw_entity_facts_v1', '--from', 'jobs.jsonl'), shapes.enqueueResult, 'enqueue');
         assert.equal(enqueued.enqueued, 3);
-        assert.equal(enqueued.deduplicated, 1);
-        assert.deepEqual(enqueued.jobs.map((job) => job.deduplicated), [false, true, false, false]);
-        assert.equal(enqueued.jobs[1]!.id, enqueued.jobs[0]!.id, 'the duplicate names the job it matched');
-        const [luke, , vader, palpatine] = enqueued.jobs.map((job) => job.id) as [number, number, number, number];
+        assert.equal(enqueued.deduplicated, 0);
+        assert.deepEqual(enqueued.jobs.map((job) => job.deduplicated), [false, false, false]);
+        const [luke, vader, palpatine] = enqueued.jobs.map((job) => job.id) as [number, number, number];
 
         const summary = printed<WorkerRunSummary>(await holocron('work', '--drain', '--ollama-url', simulator.url, '--worker-id', 'reader'), shapes.workerRunSummary, 'work');
         assert.deepEqual({ ...summary, seconds: 0 }, { claimed: 3, succeeded: 1, failed: 2, deadLettered: 2, refused: 0, released: 0, unrecorded: 0, reaped: 0, seconds: 0 });
@@ -158,11 +156,15 @@ describe('read models through --json', { concurrency: true }, () => {
         assert.deepEqual(counted.byStatus, { NEW: 0, RUNNING: 0, RETRY: 0, SUCCEEDED: 1, DEADLETTER: 2 });
         assert.deepEqual(counted.attempts, { total: 3, succeeded: 1, failed: 2, abandoned: 0 });
 
-        const [secondPage, retried, redriven] = await Promise.all([
+        const [again, secondPage, retried, redriven] = await Promise.all([
+          holocron('enqueue', '-i', 'sw_entity_facts_v1', '--entity-type', 'character', '--entity-id', 'luke_skywalker', '--dedupe-key', 'luke'),
           holocron('jobs', 'list', '--limit', '2', '--before-id', String(page.nextBeforeId)),
           holocron('jobs', 'retry', String(vader)),
           holocron('jobs', 'redrive', '--run-label', 'palpatine'),
         ]);
+        assert.deepEqual(printed<EnqueueResult>(again, shapes.enqueueResult, 'enqueue (deduplicated)'), {
+          enqueued: 0, deduplicated: 1, jobs: [{ id: luke, deduplicated: true }],
+        });
         const older = printed<JobListPage>(secondPage, shapes.jobListPage, 'jobs list --before-id');
         assert.deepEqual(older.jobs.map((listed) => listed.id), [luke]);
         assert.equal(older.nextBeforeId, null, 'the last page');
