@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Attempt, EnqueueResult, Job, JobDetails, JobListPage, QueueStats, RedriveResult, RetryResult, WorkerRunSummary } from '../src/read-models/index.ts';
+import type { Attempt, EnqueueRefusal, EnqueueResult, Job, JobDetails, JobListPage, QueueStats, RedriveResult, RetryResult, WorkerRunSummary } from '../src/read-models/index.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { runCli, type CliResult } from './support/cli-process.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
@@ -53,6 +53,7 @@ const attemptShape = {
 
 const shapes = {
   enqueueResult: { enqueued: 'number', deduplicated: 'number', jobs: [{ id: 'number', deduplicated: 'boolean' }] as [Shape] },
+  enqueueRefusal: { enqueued: 'number', problems: [{ where: 'string', line: 'number|null', field: 'string', message: 'string' }] as [Shape] },
   workerRunSummary: {
     claimed: 'number', succeeded: 'number', failed: 'number', deadLettered: 'number', refused: 'number', released: 'number',
     unrecorded: 'number', reaped: 'number', seconds: 'number',
@@ -156,12 +157,18 @@ describe('read models through --json', { concurrency: true }, () => {
         assert.deepEqual(counted.byStatus, { NEW: 0, RUNNING: 0, RETRY: 0, SUCCEEDED: 1, DEADLETTER: 2 });
         assert.deepEqual(counted.attempts, { total: 3, succeeded: 1, failed: 2, abandoned: 0 });
 
-        const [again, secondPage, retried, redriven] = await Promise.all([
+        const [refused, again, secondPage, retried, redriven] = await Promise.all([
+          holocron('enqueue', '-i', 'sw_entity_facts_v1', '--entity-type', 'character', '--entity-id', 'luke_skywalker', '--priority', '99999999999'),
           holocron('enqueue', '-i', 'sw_entity_facts_v1', '--entity-type', 'character', '--entity-id', 'luke_skywalker', '--dedupe-key', 'luke'),
           holocron('jobs', 'list', '--limit', '2', '--before-id', String(page.nextBeforeId)),
           holocron('jobs', 'retry', String(vader)),
           holocron('jobs', 'redrive', '--run-label', 'palpatine'),
         ]);
+        assert.equal(refused.code, 2, refused.stderr);
+        const refusal = JSON.parse(refused.stdout) as EnqueueRefusal;
+        assertShape(refusal, shapes.enqueueRefusal, 'enqueue (refused)');
+        assert.equal(refusal.enqueued, 0);
+        assert.deepEqual(refusal.problems.map((problem) => [problem.where, problem.line, problem.field]), [['flags', null, '--priority']]);
         assert.deepEqual(printed<EnqueueResult>(again, shapes.enqueueResult, 'enqueue (deduplicated)'), {
           enqueued: 0, deduplicated: 1, jobs: [{ id: luke, deduplicated: true }],
         });

@@ -13,7 +13,7 @@
  *
  * | Command | Read model |
  * |---|---|
- * | `enqueue --json` | `EnqueueResult` |
+ * | `enqueue --json` | `EnqueueResult`; refused (exit 2): `EnqueueRefusal` |
  * | `jobs list --json` | `JobListPage` (`Job[]` and a cursor) |
  * | `jobs show --json` | `JobDetails` (`Job`, `Attempt[]` with `Artifact[]`) |
  * | `jobs stats --json` | `QueueStats` |
@@ -27,8 +27,8 @@ export { toJob } from './job.ts';
 export type { Attempt, Artifact, JobDetails } from './job-details.ts';
 export { toAttempt, toArtifact } from './job-details.ts';
 export type { QueueStats } from './queue-stats.ts';
-export type { EnqueuedJob, EnqueueResult, RetryResult, RedriveResult } from './queue-actions.ts';
-export { toEnqueueResult } from './queue-actions.ts';
+export type { EnqueuedJob, EnqueueResult, EnqueueRefusal, EnqueueProblem, RetryResult, RedriveResult } from './queue-actions.ts';
+export { toEnqueueResult, toEnqueueRefusal } from './queue-actions.ts';
 export type { WorkerRunSummary } from './worker-run-summary.ts';
 export { toWorkerRunSummary } from './worker-run-summary.ts';
 export type { EffectiveConfig, EffectiveSetting } from './effective-config.ts';

@@ -21,6 +21,26 @@ export function toEnqueueResult(jobs: readonly EnqueuedJob[]): EnqueueResult {
   return { enqueued: jobs.length - deduplicated, deduplicated, jobs: [...jobs] };
 }
 
+/** `enqueue --json` when the jobs are refused (exit code 2): every problem, and nothing enqueued. */
+export interface EnqueueRefusal {
+  enqueued: 0;
+  problems: EnqueueProblem[];
+}
+
+export interface EnqueueProblem {
+  /** Where the request came from: `jobs.jsonl line 3`, `job 1`, `flags`. */
+  where: string;
+  /** The JSONL line number, or null when the request did not come from a file. */
+  line: number | null;
+  /** The field the problem is about (`max_attempts`, `evidence[2].text`); '' for the job as a whole. */
+  field: string;
+  message: string;
+}
+
+export function toEnqueueRefusal(problems: readonly { where: string; line?: number; field: string; message: string }[]): EnqueueRefusal {
+  return { enqueued: 0, problems: problems.map((problem) => ({ where: problem.where, line: problem.line ?? null, field: problem.field, message: problem.message })) };
+}
+
 export interface RetryResult {
   jobId: number;
   /** DEADLETTER (it gets fresh attempts) or RETRY (it skips the rest of its backoff). */

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { JobRequestError, type LabelledRequest } from '../../pipeline/job-request.ts';
-import { toEnqueueResult } from '../../read-models/queue-actions.ts';
+import { toEnqueueRefusal, toEnqueueResult } from '../../read-models/queue-actions.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { collectOption } from '../option-parsers.ts';
@@ -86,7 +86,7 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
         } catch (error) {
           // A script gets every problem (the message shows the first 20); the exit code is still 2.
           if (flags.json && error instanceof JobRequestError) {
-            process.stdout.write(`${JSON.stringify({ enqueued: 0, problems: error.problems })}\n`);
+            process.stdout.write(`${JSON.stringify(toEnqueueRefusal(error.problems))}\n`);
           }
           throw error;
         } finally {
