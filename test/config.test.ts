@@ -10,6 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig, type LoadConfigOptions } from '../src/config/load-config.ts';
 import { defaults } from '../src/config/defaults.ts';
+import { describeConfig } from '../src/config/describe-config.ts';
+import { redactSecret } from '../src/config/redact-secret.ts';
 
 let root: string;
 before(() => {
@@ -295,5 +297,25 @@ describe('paths in a config file', () => {
 
   it('a blank model name is refused', () => {
     assert.throws(() => loadConfig({ environment: { OLLAMA_MODEL: '   ' }, cwd: os.tmpdir() }), /OLLAMA_MODEL.*not blank/);
+  });
+});
+
+describe('config show redacts secrets', () => {
+  it('hides passwords in URLs and values named like secrets, at any depth, and nothing else', () => {
+    assert.equal(redactSecret('database.url', 'postgres://holocron:s3cret@db.example:5432/holocron'), 'postgres://holocron:***@db.example:5432/holocron');
+    assert.equal(redactSecret('database.url', 'postgres://holocron@db.example/holocron'), 'postgres://holocron@db.example/holocron');
+    assert.deepEqual(
+      redactSecret('backends.endpoints', [
+        { id: 'gpu-1', baseUrl: 'https://user:pw@gpu-1.example', apiKey: 'sk-live-123', headers: { Authorization: 'Bearer abc', 'X-Trace': 'on' } },
+        { id: 'gpu-2', accessToken: 'tok', maxTokens: 512, tokenBudget: 10, password: '' },
+      ]),
+      [
+        { id: 'gpu-1', baseUrl: 'https://user:***@gpu-1.example', apiKey: '[redacted]', headers: { Authorization: '[redacted]', 'X-Trace': 'on' } },
+        { id: 'gpu-2', accessToken: '[redacted]', maxTokens: 512, tokenBudget: 10, password: '' },
+      ],
+    );
+    const described = describeConfig(loadConfig({ environment: { HOLOCRON_DB: 'postgres://u:hunter2@h/db' }, cwd: folder() }));
+    assert.deepEqual(described.settings['database.url'], { value: 'postgres://u:***@h/db', source: 'environment', from: 'HOLOCRON_DB', environment: 'HOLOCRON_DB' });
+    assert.ok(!JSON.stringify(described).includes('hunter2'));
   });
 });
