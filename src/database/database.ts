@@ -16,9 +16,10 @@
  * All times are integers: milliseconds since the Unix epoch, taken from the database's clock so that
  * workers on many machines agree on leases. JSON columns read as JSON text on both dialects.
  */
+import type { DocumentTables } from '../documents/documents-tables.ts';
 import type { QueueTables } from '../queue/queue-tables.ts';
 
-export interface Database extends QueueTables {}
+export interface Database extends QueueTables, DocumentTables {}
 
 // The queue's row types, re-exported where they were first defined (older imports keep working).
 export * from '../queue/queue-tables.ts';

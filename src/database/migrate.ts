@@ -9,6 +9,7 @@
  * area that lands later with `a…/0001` still applies on a database that already has `queue/0002`.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { documentsMigrations } from '../documents/documents-migrations.ts';
 import { queueMigrations } from '../queue/queue-migrations.ts';
 import type { Database } from './database.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
@@ -23,6 +24,7 @@ export interface AreaMigrations {
 /** Every area with tables. One line per area. */
 export const areas: readonly AreaMigrations[] = [
   { area: 'queue', migrations: queueMigrations },
+  { area: 'documents', migrations: documentsMigrations },
 ];
 
 /**
