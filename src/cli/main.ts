@@ -9,6 +9,7 @@ import { addConfigFlags, storageFlags } from './config-flags.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDbCommand } from './commands/db-command.ts';
 import { registerDemoCommand } from './commands/demo-command.ts';
+import { registerDocsCommand } from './commands/docs-command.ts';
 import { registerEnqueueCommand } from './commands/enqueue-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerSimCommand } from './commands/sim-command.ts';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerConfigCommand(program);
   registerSimCommand(program);
   registerDemoCommand(program);
+  registerDocsCommand(program);
   program.commands.forEach(function exitOverrideAll(command: Command) {
     command.exitOverride();
     command.commands.forEach(exitOverrideAll);

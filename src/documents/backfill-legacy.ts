@@ -1,0 +1,232 @@
+/**
+ * Brings a legacy tree into the documents index without touching it: one document per raw version of a
+ * task (oldest first, each superseding the one before), the parsed file attached to the latest raw
+ * only, a parsed-only task as a single document. Each document gets a folder in the lake,
+ * `docs/<stage>/<doc_id>/` with `raw.txt`, `parsed.txt`, `metadata.json` (copied, or hard-linked with
+ * `link` when the file system allows), written whole before its row is inserted.
+ *
+ * Idempotent: a document's doc_id is derived from its legacy file's path and content, and a legacy file
+ * already indexed is skipped, so a second run adds nothing (and a run cut short resumes where it
+ * stopped). `dryRun` reads the tree and the index and writes nothing. Unreadable files are reported and
+ * skipped, never fatal.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HolocronDatabase } from '../database/open-database.ts';
+import { chunk } from '../queue/chunk.ts';
+import { docIdAlphabet, docIdLength } from './doc-id.ts';
+import { insertDocuments, type NewDocument } from './insert-documents.ts';
+import { scanLegacyTree, type LegacyProblem, type LegacyStage, type LegacyTask } from './legacy-layout.ts';
+import { logicalKeyId } from './logical-key.ts';
+
+export interface BackfillOptions {
+  dataRoot: string;
+  /** The lake root: documents' folders go under `docs/`. */
+  lakeRoot: string;
+  stages: readonly LegacyStage[];
+  runLabel: string;
+  link?: boolean;
+  dryRun?: boolean;
+  /** Documents per transaction. */
+  batchSize?: number;
+  onScanned?: (plannedDocuments: number) => void;
+  onProgress?: (doneDocuments: number, plannedDocuments: number) => void;
+}
+
+export interface BackfillReport {
+  dryRun: boolean;
+  tasks: number;
+  /** Legacy files recognised. */
+  files: number;
+  /** Documents the tree holds (one per raw version, or one per parsed-only task). */
+  documents: number;
+  /** Of those, already in the index (a previous run). */
+  alreadyIndexed: number;
+  /** Added by this run (or, in a dry run, that would be). */
+  added: number;
+  byStage: Record<string, number>;
+  /** Files linked / copied into documents' folders. */
+  linked: number;
+  copied: number;
+  problems: LegacyProblem[];
+}
+
+interface PlannedDocument {
+  task: LegacyTask;
+  /** The raw version, or null for a parsed-only task. */
+  raw: { version: number; path: string } | null;
+  parsed: string | null;
+  /** The legacy file that identifies this document (its raw file, or the parsed file). */
+  legacyPath: string;
+  versions: number;
+}
+
+export async function backfillLegacy(database: HolocronDatabase, options: BackfillOptions): Promise<BackfillReport> {
+  const dataRoot = path.resolve(options.dataRoot);
+  if (!fs.existsSync(dataRoot) || !fs.statSync(dataRoot).isDirectory()) throw new BackfillError(`The data root ${options.dataRoot} is not a folder.`);
+  const scan = scanLegacyTree(dataRoot, options.stages);
+  const planned = plan(scan.tasks);
+  const indexed = await alreadyIndexed(database, planned.map((document) => document.legacyPath));
+  const todo = planned.filter((document) => !indexed.has(document.legacyPath));
+  const report: BackfillReport = {
+    dryRun: Boolean(options.dryRun),
+    tasks: scan.tasks.length,
+    files: scan.files,
+    documents: planned.length,
+    alreadyIndexed: planned.length - todo.length,
+    added: 0,
+    byStage: {},
+    linked: 0,
+    copied: 0,
+    problems: [...scan.problems],
+  };
+  options.onScanned?.(todo.length);
+  if (options.dryRun) {
+    report.added = todo.length;
+    for (const document of todo) report.byStage[document.task.stage] = (report.byStage[document.task.stage] ?? 0) + 1;
+    return report;
+  }
+  const lakeRoot = path.resolve(options.lakeRoot);
+  let done = 0;
+  for (const batch of chunk(todo, options.batchSize ?? 500)) {
+    const rows: NewDocument[] = [];
+    for (const document of batch) {
+      const row = writeDocument(dataRoot, lakeRoot, document, options, report);
+      if (row) rows.push(row);
+    }
+    const { db, adapter } = database;
+    const inserted = await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, rows));
+    report.added += inserted.length;
+    for (const row of rows) report.byStage[row.stage] = (report.byStage[row.stage] ?? 0) + 1;
+    done += batch.length;
+    options.onProgress?.(done, todo.length);
+  }
+  return report;
+}
+
+export class BackfillError extends Error {
+  override readonly name = 'BackfillError';
+}
+
+function plan(tasks: readonly LegacyTask[]): PlannedDocument[] {
+  const documents: PlannedDocument[] = [];
+  for (const task of tasks) {
+    if (task.raw.length === 0) {
+      documents.push({ task, raw: null, parsed: task.parsed, legacyPath: task.parsed!, versions: 0 });
+      continue;
+    }
+    task.raw.forEach((raw, index) => {
+      const latest = index === task.raw.length - 1;
+      documents.push({ task, raw, parsed: latest ? task.parsed : null, legacyPath: raw.path, versions: task.raw.length });
+    });
+  }
+  return documents;
+}
+
+async function alreadyIndexed(database: HolocronDatabase, legacyPaths: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const { db, adapter } = database;
+  for (const part of chunk(legacyPaths, 5000)) {
+    const rows = await db.selectFrom('documents').select('legacy_path').where(adapter.inList('legacy_path', part, 'text')).execute();
+    for (const row of rows) found.add(row.legacy_path!);
+  }
+  return found;
+}
+
+/** Writes one document's folder (whole, then renamed into place) and returns its row; null when a file could not be read. */
+function writeDocument(
+  dataRoot: string,
+  lakeRoot: string,
+  document: PlannedDocument,
+  options: BackfillOptions,
+  report: BackfillReport,
+): NewDocument | null {
+  let raw: Buffer | null = null;
+  let parsed: Buffer | null = null;
+  try {
+    if (document.raw) raw = fs.readFileSync(path.join(dataRoot, document.raw.path));
+  } catch (error) {
+    report.problems.push({ path: document.raw!.path, problem: `cannot read: ${(error as Error).message}; skipped` });
+    return null;
+  }
+  try {
+    if (document.parsed) parsed = fs.readFileSync(path.join(dataRoot, document.parsed));
+  } catch (error) {
+    report.problems.push({ path: document.parsed!, problem: `cannot read: ${(error as Error).message}; indexed without it` });
+    parsed = null;
+    if (!raw) return null;
+  }
+  const { stage, taskId } = document.task;
+  const docId = derivedDocId(document.legacyPath, raw ?? parsed!);
+  const docDir = `docs/${stage}/${docId}`;
+  const finalDir = path.join(lakeRoot, docDir);
+  const rawSha = raw ? sha256(raw) : null;
+  const parsedSha = parsed ? sha256(parsed) : null;
+  const provenance = {
+    backfill: true,
+    run_label: options.runLabel,
+    raw_source: document.raw?.path ?? null,
+    raw_version: document.raw?.version ?? null,
+    parsed_source: document.parsed,
+    versions_of_task: document.versions,
+  };
+  if (!fs.existsSync(finalDir)) {
+    const staging = path.join(lakeRoot, 'docs', stage, `.${docId}.partial`);
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.mkdirSync(staging, { recursive: true });
+    if (document.raw) place(path.join(dataRoot, document.raw.path), raw!, path.join(staging, 'raw.txt'), options.link, report);
+    if (document.parsed && parsed) place(path.join(dataRoot, document.parsed), parsed, path.join(staging, 'parsed.txt'), options.link, report);
+    const metadata = { ...provenance, raw_sha256: rawSha, parsed_sha256: parsedSha, task_id: taskId, stage };
+    fs.writeFileSync(path.join(staging, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+    fs.renameSync(staging, finalDir);
+  }
+  return {
+    doc_id: docId,
+    // The seed's hash(stage|task_id): a legacy file records no template or model apart from its task id.
+    logical_key_id: logicalKeyId({ stage, source: taskId, template: '', model: '' }),
+    stage,
+    task_id: taskId,
+    source_id: taskId,
+    run_label: options.runLabel,
+    status: 'ok',
+    created_at: Date.now(),
+    doc_dir: docDir,
+    raw_sha256: rawSha,
+    parsed_sha256: parsedSha,
+    raw_chars: raw ? raw.toString('utf8').length : null,
+    parsed_chars: parsed ? parsed.toString('utf8').length : null,
+    meta_small: JSON.stringify(provenance),
+    legacy_path: document.legacyPath,
+  };
+}
+
+function place(source: string, bytes: Buffer, target: string, link: boolean | undefined, report: BackfillReport): void {
+  if (link) {
+    try {
+      fs.linkSync(source, target);
+      report.linked += 1;
+      return;
+    } catch {
+      // Another file system, or links not allowed: copy instead.
+    }
+  }
+  fs.writeFileSync(target, bytes);
+  report.copied += 1;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** 14 base62 characters from sha256 of the legacy path and content: the same file always gets the same id. */
+function derivedDocId(legacyPath: string, content: Buffer): string {
+  const digest = createHash('sha256').update(legacyPath).update('\0').update(content).digest();
+  let value = BigInt(`0x${digest.toString('hex')}`);
+  let id = '';
+  for (let index = 0; index < docIdLength; index += 1) {
+    id += docIdAlphabet[Number(value % 62n)];
+    value /= 62n;
+  }
+  return id;
+}
