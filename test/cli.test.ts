@@ -557,7 +557,7 @@ describe('holocron command line', { concurrency: true }, () => {
         cli(['--db', older, 'enqueue', '-i', interrogation, '--entity-type', 'character', '--entity-id', 'leia', '--evidence', 'Leia.', '--no-migrate']),
       ]);
       for (const refused of [stats, shown, work, enqueued]) {
-        assertRefused(refused, /behind this version of Holocron \(1 pending migration: queue\/0002-[a-z-]+\): run `holocron db migrate`/);
+        assertRefused(refused, /behind this version of Holocron \(\d+ pending migrations?: (?:[a-z]+\/\d{4}-[a-z-]+, )*queue\/0002-[a-z-]+(?:, [a-z]+\/\d{4}-[a-z-]+)*\): run `holocron db migrate`/);
       }
       // enqueue, a writing command, migrates by default (and renames the old record).
       const added = await cli(['--db', older, 'enqueue', '-i', interrogation, '--entity-type', 'character', '--entity-id', 'leia', '--evidence', 'Leia.']);
@@ -620,6 +620,13 @@ describe('holocron command line', { concurrency: true }, () => {
           '--fault-stream-error <rate>', '--fault-seed <number>',
         ],
         demo: ['--dir <dir>', '--no-faults', '--latency-ms <ms>', '--ollama-url <url>', '--model <name>'],
+        docs: ['show', 'latest', 'list', 'usage', 'lineage', 'backfill'],
+        'docs show': ['<docId>', '--json'],
+        'docs latest': ['--logical-key <key>', '--task-id <id>', '--stage <stage>', '--source <id>', '--template <id>', '--model <id>', '--json'],
+        'docs list': ['--run-label <label>', '--stage <stage>', '--status <status>', '--model <id>', '--template <id>', '--stale', '--before <docId>', '--limit <n>', '--json'],
+        'docs usage': ['--by <what>', '--run-label <label>', '--stage <stage>', '--json'],
+        'docs lineage': ['<docId>', '--json'],
+        'docs backfill': ['--data-root <dir>', '--stage <stage>', '--run-id <label>', '--link', '--dry-run', '--json'],
       };
       const commands = everyCommand(createProgram());
       assert.deepEqual(commands.map((entry) => entry.names.join(' ')).sort(), Object.keys(expected).sort());
