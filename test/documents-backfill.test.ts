@@ -156,6 +156,8 @@ describe('docs commands through the CLI', () => {
     const dry = await holocron(['docs', 'backfill', '--data-root', 'data', '--dry-run', '--json']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal((JSON.parse(dry.stdout) as { added: number }).added, 9);
+    assert.equal(fs.existsSync(path.join(workspace, 'holocron.sqlite')), false, 'a dry run creates no database');
+    assert.equal(fs.existsSync(path.join(workspace, 'lake')), false, 'a dry run writes no folder');
     const real = await holocron(['docs', 'backfill', '--data-root', 'data', '--run-id', 'backfill-test']);
     assert.equal(real.code, 0, real.stderr);
     assert.match(real.stdout, /Added 9 \(draft 6, essay 1, evaluation 2\)/);

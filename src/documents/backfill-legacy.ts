@@ -7,7 +7,7 @@
  *
  * Idempotent: a document's doc_id is derived from its legacy file's path and content, and a legacy file
  * already indexed is skipped, so a second run adds nothing (and a run cut short resumes where it
- * stopped). `dryRun` reads the tree and the index and writes nothing. Unreadable files are reported and
+ * stopped). `dryRun` reads the tree and the index (when there is one: `database` null) and writes nothing. Unreadable files are reported and
  * skipped, never fatal.
  */
 import { createHash } from 'node:crypto';
@@ -62,12 +62,14 @@ interface PlannedDocument {
   versions: number;
 }
 
-export async function backfillLegacy(database: HolocronDatabase, options: BackfillOptions): Promise<BackfillReport> {
+export async function backfillLegacy(database: HolocronDatabase | null, options: BackfillOptions): Promise<BackfillReport> {
   const dataRoot = path.resolve(options.dataRoot);
   if (!fs.existsSync(dataRoot) || !fs.statSync(dataRoot).isDirectory()) throw new BackfillError(`The data root ${options.dataRoot} is not a folder.`);
   const scan = scanLegacyTree(dataRoot, options.stages);
   const planned = plan(scan.tasks);
-  const indexed = await alreadyIndexed(database, planned.map((document) => document.legacyPath));
+  if (!database && !options.dryRun) throw new BackfillError('A backfill that writes needs a database.');
+  // No database (a dry run before the index exists): nothing is indexed yet.
+  const indexed = database ? await alreadyIndexed(database, planned.map((document) => document.legacyPath)) : new Set<string>();
   const todo = planned.filter((document) => !indexed.has(document.legacyPath));
   const report: BackfillReport = {
     dryRun: Boolean(options.dryRun),
@@ -95,7 +97,7 @@ export async function backfillLegacy(database: HolocronDatabase, options: Backfi
       const row = writeDocument(dataRoot, lakeRoot, document, options, report);
       if (row) rows.push(row);
     }
-    const { db, adapter } = database;
+    const { db, adapter } = database!;
     const inserted = await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, rows));
     report.added += inserted.length;
     for (const row of rows) report.byStage[row.stage] = (report.byStage[row.stage] ?? 0) + 1;

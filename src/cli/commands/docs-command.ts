@@ -1,7 +1,10 @@
 /** `holocron docs show | latest | list | usage | lineage | backfill`: the documents index. */
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
-import { backfillLegacy, BackfillError } from '../../documents/backfill-legacy.ts';
+import { SchemaNotCurrentError } from '../../database/migrate.ts';
+import type { HolocronDatabase } from '../../database/open-database.ts';
+import { backfillLegacy, BackfillError, type BackfillReport } from '../../documents/backfill-legacy.ts';
 import { documentLineage, type LineageNode } from '../../documents/document-lineage.ts';
 import { documentUsage } from '../../documents/document-usage.ts';
 import { documentStatuses, type DocumentRow, type DocumentStatus } from '../../documents/documents-tables.ts';
@@ -15,6 +18,9 @@ import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatTable, formatTime } from '../format-table.ts';
 import { positiveIntegerOption } from '../option-parsers.ts';
+
+/** Reading commands never migrate: a missing or older schema is reported (run `holocron db migrate`). */
+const readOnly = { migrate: 'check' } as const;
 
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -72,7 +78,7 @@ export function registerDocsCommand(program: Command): void {
         if (!row) throw new UsageError(`no document ${JSON.stringify(docId)}`);
         if (flags.json) return printJson({ ...documentJson(row), folder: `${holocron.lake.location}/${row.doc_dir}` });
         process.stdout.write(`${documentLines(row, holocron.lake.location)}\n`);
-      });
+      }, readOnly);
     });
 
   docs
@@ -96,7 +102,7 @@ export function registerDocsCommand(program: Command): void {
           if (!row) throw new UsageError('no successful document for that logical product');
           if (flags.json) return printJson(documentJson(row));
           process.stdout.write(`${documentLines(row, holocron.lake.location)}\n`);
-        });
+        }, readOnly);
       },
     );
 
@@ -150,7 +156,7 @@ export function registerDocsCommand(program: Command): void {
           if (rows.length === 0) return void process.stdout.write('No documents.\n');
           process.stdout.write(`${formatTable(listHeaders, rows.map(listRow))}\n`);
           if (rows.length === flags.limit) process.stdout.write(`(more: --before ${rows[rows.length - 1]!.doc_id})\n`);
-        });
+        }, readOnly);
       },
     );
 
@@ -172,7 +178,7 @@ export function registerDocsCommand(program: Command): void {
             rows.map((row) => [row.key, row.documents, row.ok, row.promptTokens, row.completionTokens]),
           )}\n`,
         );
-      });
+      }, readOnly);
     });
 
   docs
@@ -186,7 +192,7 @@ export function registerDocsCommand(program: Command): void {
         if (flags.json) return printJson(lineage);
         process.stdout.write(`${formatLineage(lineage.ancestors, lineage.descendants, docId)}\n`);
         if (lineage.truncated) process.stdout.write('(descendants cut short: too many)\n');
-      });
+      }, readOnly);
     });
 
   docs
@@ -201,13 +207,14 @@ export function registerDocsCommand(program: Command): void {
     .action(
       async (flags: { dataRoot: string; stage: 'all' | LegacyStage; runId?: string; link?: boolean; dryRun?: boolean; json?: boolean }, command: Command) => {
         const runLabel = flags.runId ?? `backfill-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
-        await withHolocron(contextFrom(command), async (holocron) => {
+        const context = contextFrom(command);
+        const run = async (database: HolocronDatabase | null, lakeLocation: string) => {
           let bar: cliProgress.SingleBar | null = null;
-          let report;
+          let report: BackfillReport;
           try {
-            report = await backfillLegacy(holocron.database, {
+            report = await backfillLegacy(database, {
               dataRoot: flags.dataRoot,
-              lakeRoot: holocron.lake.location,
+              lakeRoot: lakeLocation,
               stages: flags.stage === 'all' ? legacyStages : [flags.stage],
               runLabel,
               link: flags.link,
@@ -229,23 +236,35 @@ export function registerDocsCommand(program: Command): void {
           } finally {
             (bar as cliProgress.SingleBar | null)?.stop();
           }
-          if (flags.json) return printJson(report);
-          const verb = report.dryRun ? 'Would add' : 'Added';
-          const lines = [
-            `${report.dryRun ? 'Dry run: nothing written. ' : ''}Legacy files: ${report.files} in ${report.tasks} tasks → ${report.documents} documents`,
-            `${verb} ${report.added} (${Object.entries(report.byStage).map(([stage, count]) => `${stage} ${count}`).join(', ') || 'none'}); already indexed ${report.alreadyIndexed}` +
-              (report.dryRun ? '' : `; files linked ${report.linked}, copied ${report.copied}`),
-            `Run label: ${runLabel}; folders under ${holocron.lake.location}/docs/`,
-          ];
-          if (report.problems.length > 0) {
-            lines.push(`Skipped ${report.problems.length}:`);
-            for (const problem of report.problems.slice(0, 50)) lines.push(`  ${problem.path}: ${problem.problem}`);
-            if (report.problems.length > 50) lines.push(`  … and ${report.problems.length - 50} more (--json lists all)`);
-          }
-          process.stdout.write(`${lines.join('\n')}\n`);
-        });
+          printBackfillReport(report, runLabel, lakeLocation, flags.json);
+        };
+        if (!flags.dryRun) return withHolocron(context, (holocron) => run(holocron.database, holocron.lake.location));
+        // A dry run changes nothing, not even the schema: with no index yet, everything would be added.
+        try {
+          await withHolocron(context, (holocron) => run(holocron.database, holocron.lake.location), readOnly);
+        } catch (error) {
+          if (!(error instanceof SchemaNotCurrentError)) throw error;
+          await run(null, path.resolve(context.config.lake.root));
+        }
       },
     );
+}
+
+function printBackfillReport(report: BackfillReport, runLabel: string, lakeLocation: string, json: boolean | undefined): void {
+  if (json) return printJson(report);
+  const verb = report.dryRun ? 'Would add' : 'Added';
+  const lines = [
+    `${report.dryRun ? 'Dry run: nothing written. ' : ''}Legacy files: ${report.files} in ${report.tasks} tasks → ${report.documents} documents`,
+    `${verb} ${report.added} (${Object.entries(report.byStage).map(([stage, count]) => `${stage} ${count}`).join(', ') || 'none'}); already indexed ${report.alreadyIndexed}` +
+      (report.dryRun ? '' : `; files linked ${report.linked}, copied ${report.copied}`),
+    `Run label: ${runLabel}; folders under ${lakeLocation}/docs/`,
+  ];
+  if (report.problems.length > 0) {
+    lines.push(`Skipped ${report.problems.length}:`);
+    for (const problem of report.problems.slice(0, 50)) lines.push(`  ${problem.path}: ${problem.problem}`);
+    if (report.problems.length > 50) lines.push(`  … and ${report.problems.length - 50} more (--json lists all)`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function latestQuery(flags: { logicalKey?: string; taskId?: string; stage?: string; source?: string; template?: string; model?: string }): LatestDocumentQuery {
