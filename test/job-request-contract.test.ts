@@ -1,9 +1,14 @@
 /**
  * The job request contract on its own (no database): each bound accepted at its edge and refused one
  * step past it, with a message that names the field, says what was expected and never echoes a long value.
+ * Then the other numbers a user feeds: the CLI's integer flags and the configuration's durations.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InvalidArgumentError } from 'commander';
+import { integerOption, positiveIntegerOption, positiveNumberOption } from '../src/cli/option-parsers.ts';
+import { ConfigError } from '../src/config/load-config.ts';
+import { testConfig } from './support/test-config.ts';
 import { describeValue, jobRequestBounds as bounds, parseJobRequest, type FieldProblem } from '../src/pipeline/job-request-contract.ts';
 
 const base = { interrogation: 'sw_entity_facts_v1', entity_type: 'character', entity_id: 'luke_skywalker' };
@@ -129,5 +134,31 @@ describe('the job request contract', () => {
     assert.equal(describeValue(''), 'an empty string');
     assert.equal(describeValue(Object.create(null)), 'an object');
     assert.equal(describeValue(new Map()), 'an object of type Map');
+  });
+});
+
+describe('the other numbers a user can feed', () => {
+  it('refuses integers beyond the safe range in the CLI parsers (job ids, --limit), which the databases would reject or round', () => {
+    assert.equal(integerOption('9007199254740991'), Number.MAX_SAFE_INTEGER);
+    assert.throws(() => integerOption('1180591620717411303424'), (error: unknown) => error instanceof InvalidArgumentError && /at most 9007199254740991/.test(error.message));
+    assert.throws(() => positiveIntegerOption('9223372036854775807'), InvalidArgumentError);
+    assert.throws(() => positiveNumberOption(' '), InvalidArgumentError);
+    assert.throws(() => positiveNumberOption('Infinity'), InvalidArgumentError);
+  });
+
+  it('holds durations in the configuration to what a timer and a timestamp can carry, and queue defaults to the job bounds', () => {
+    assert.throws(
+      () => testConfig({ 'worker.pollSeconds': 1e300, 'worker.leaseSeconds': 2_073_601, 'retry.maxDelaySeconds': 2 ** 70, 'queue.priority': 2 ** 70, 'queue.maxAttempts': 101 }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        for (const flag of ['worker.pollSeconds', 'worker.leaseSeconds', 'retry.maxDelaySeconds']) {
+          assert.match(error.message, new RegExp(`flag ${flag.replace('.', '\\.')}: must be at most 2073600 \\(24 days\\)`));
+        }
+        assert.match(error.message, /flag queue\.priority: Number must be less than or equal to 1000000/);
+        assert.match(error.message, /flag queue\.maxAttempts: Number must be less than or equal to 100/);
+        return true;
+      },
+    );
+    assert.equal(testConfig({ 'worker.leaseSeconds': 2_073_600 }).worker.leaseSeconds, 2_073_600);
   });
 });

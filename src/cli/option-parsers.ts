@@ -5,6 +5,8 @@ export function integerOption(value: string): number {
   const number = Number(value);
   // Number('') is 0: an empty value must not pass for zero.
   if (value.trim() === '' || !Number.isInteger(number)) throw new InvalidArgumentError('must be a whole number');
+  // 2^70 is an integer to JavaScript but a float to SQLite and no bigint to PostgreSQL.
+  if (!Number.isSafeInteger(number)) throw new InvalidArgumentError(`must be at most ${Number.MAX_SAFE_INTEGER} in size`);
   return number;
 }
 
@@ -16,7 +18,7 @@ export function positiveIntegerOption(value: string): number {
 
 export function positiveNumberOption(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a number above 0');
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a number above 0');
   return number;
 }
 

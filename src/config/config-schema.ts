@@ -4,7 +4,11 @@ import { isGoDuration } from '../durations/go-duration.ts';
 import { jobRequestBounds } from '../pipeline/job-request-contract.ts';
 
 const positiveInteger = z.number().int().positive();
-const seconds = z.number().positive();
+// Node's timers wait at most 2^31 - 1 ms (24.8 days; longer fires at once) and a lease or backoff this
+// long becomes a database timestamp: every duration stops at 24 days.
+const maxSeconds = 2_073_600;
+const atMost = [maxSeconds, 'must be at most 2073600 (24 days)'] as const;
+const seconds = z.number().positive().max(...atMost);
 
 export const configSchema = z
   .object({
@@ -36,11 +40,11 @@ export const configSchema = z
         concurrency: positiveInteger,
         prefetch: z.number().int().min(0).nullable(),
         pollSeconds: seconds,
-        leaseSeconds: z.number().min(0.05),
-        shutdownGraceSeconds: z.number().min(0),
+        leaseSeconds: z.number().min(0.05).max(...atMost),
+        shutdownGraceSeconds: z.number().min(0).max(...atMost),
       })
       .strict(),
-    retry: z.object({ baseDelaySeconds: z.number().min(0), maxDelaySeconds: z.number().min(0) }).strict(),
+    retry: z.object({ baseDelaySeconds: z.number().min(0).max(...atMost), maxDelaySeconds: z.number().min(0).max(...atMost) }).strict(),
     // The defaults of a job's priority and max_attempts, bounded as those are.
     queue: z
       .object({
