@@ -51,11 +51,6 @@ export const jobRequestFields = [
 
 type Check = (value: unknown) => string | null;
 
-/** A zod leaf whose problem message is ours: it names what was expected and what was given. */
-function checked<T>(check: Check): z.ZodType<T> {
-  return z.custom<T>((value) => check(value) === null, (value: unknown) => ({ message: check(value) ?? 'is not valid' }));
-}
-
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** What a value is, for messages; long strings are cut so an error never echoes 100,000 characters. */
@@ -114,7 +109,7 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
 
 /** PostgreSQL cannot store a lone UTF-16 surrogate, and SQLite would store a replacement character. */
 function hasLoneSurrogate(value: string): boolean {
-  return loneSurrogate.test(value);
+  return /[\ud800-\udfff]/.test(value) && loneSurrogate.test(value);
 }
 
 interface TextRules {
@@ -125,21 +120,25 @@ interface TextRules {
   noSpaces?: boolean;
 }
 
+// One scan finds whether a string needs a closer look (most strings do not).
+const suspectInName = /[\u0000-\u001f\u007f\ud800-\udfff]/;
+const suspectInText = /[\u0000\ud800-\udfff]/;
+
 /** A string's own problem, or null: empty or blank, too long, NUL or control characters, lone surrogates. */
 export function textProblem(value: unknown, rules: TextRules): string | null {
   if (value === undefined) return 'is required';
   if (typeof value !== 'string') return `must be a string, got ${describeValue(value)}`;
   if (value === '') return 'must not be empty';
-  if (value.trim() === '') return 'must not be blank (only spaces)';
   if (value.length > rules.max) return `is ${count(value.length)} characters long; at most ${count(rules.max)}`;
-  const bad = rules.name ? controlCharacter.exec(value) : /\u0000/.exec(value);
-  if (bad) return `contains a control character (U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}) at position ${bad.index}`;
-  if (hasLoneSurrogate(value)) return 'is not well-formed Unicode (it holds a lone surrogate)';
+  if (value.trim() === '') return 'must not be blank (only spaces)';
+  if ((rules.name ? suspectInName : suspectInText).test(value)) {
+    const bad = rules.name ? controlCharacter.exec(value) : /\u0000/.exec(value);
+    if (bad) return `contains a control character (U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}) at position ${bad.index}`;
+    if (hasLoneSurrogate(value)) return 'is not well-formed Unicode (it holds a lone surrogate)';
+  }
   if (rules.noSpaces && /\s/.test(value)) return 'must not contain spaces';
   return null;
 }
-
-const text = (rules: TextRules) => checked<string>((value) => textProblem(value, rules));
 
 /** The problems of a whole JSON value: only JSON types, finite numbers, sane strings, bounded depth, no cycles. */
 export function jsonValueProblems(value: unknown, path: (string | number)[] = [], ancestors: object[] = []): { path: (string | number)[]; message: string }[] {
@@ -172,87 +171,117 @@ export function jsonValueProblems(value: unknown, path: (string | number)[] = []
   return problems.slice(0, 5);
 }
 
-const jobInput = z
-  .custom<Record<string, unknown>>((value) => isPlainObject(value), (value: unknown) => ({
-    message: `must be a JSON object, got ${describeValue(value)}`,
-  }))
-  .superRefine((value, context) => {
-    if (!isPlainObject(value)) return;
-    for (const problem of jsonValueProblems(value)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-  });
+type Path = (string | number)[];
+/** Checks one field's value and reports each problem at a path inside it. */
+type FieldCheck = (value: unknown, report: (path: Path, message: string) => void) => void;
 
-const evidenceId = () => text({ max: jobRequestBounds.evidenceIdChars, name: true }).optional();
-const sourceUri = () => text({ max: jobRequestBounds.sourceUriChars, name: true }).optional();
+const leaf =
+  (check: Check): FieldCheck =>
+  (value, report) => {
+    const problem = check(value);
+    if (problem !== null) report([], problem);
+  };
 
-/** A list field whose length is bounded and whose problems are phrased like the others. */
-function list<T extends z.ZodTypeAny>(item: T, max: number) {
-  return z
-    .custom<unknown[]>((value) => Array.isArray(value), (value: unknown) => ({ message: `must be an array, got ${describeValue(value)}` }))
-    .superRefine((value, context) => {
-      if (Array.isArray(value) && value.length > max) context.addIssue({ code: 'custom', message: `has ${count(value.length)} items; at most ${count(max)}` });
-    })
-    .pipe(z.array(item)) as unknown as z.ZodType<z.infer<T>[]>;
-}
+const text = (rules: TextRules): FieldCheck => leaf((value) => textProblem(value, rules));
 
-/** An item that is either a string or an object with the given fields, with our messages for both. */
-function stringOrObject<S extends z.ZodTypeAny, O extends z.ZodRawShape>(string: S, shape: O, what: string) {
-  const object = z.object(shape).strict();
-  return z.unknown().transform((value, context) => {
-    const schema: z.ZodTypeAny | null = typeof value === 'string' ? string : isPlainObject(value) ? object : null;
-    if (schema === null) {
-      context.addIssue({ code: 'custom', message: `must be ${what}, got ${describeValue(value)}` });
-      return z.NEVER;
-    }
-    const result = schema.safeParse(value);
-    if (result.success) return result.data as z.infer<S> | z.infer<typeof object>;
-    for (const issue of result.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
-          context.addIssue({ code: 'custom', path: [shortKey(key)], message: `is not a field here; the fields are ${Object.keys(shape).join(', ')}` });
+const evidenceIdRules: TextRules = { max: jobRequestBounds.evidenceIdChars, name: true };
+const sourceUriRules: TextRules = { max: jobRequestBounds.sourceUriChars, name: true };
+const evidenceTextRules: TextRules = { max: jobRequestBounds.evidenceTextChars };
+const evidencePathRules: TextRules = { max: jobRequestBounds.evidencePathChars };
+
+/**
+ * A list of items, each a string or an object with the given fields (`required` must be there);
+ * e.g. evidence: `"text"` or `{evidence_id?, source_uri?, text}`.
+ */
+function list(max: number, what: string, string: TextRules, fields: Record<string, TextRules>, required: string): FieldCheck {
+  const names = Object.keys(fields);
+  return (value, report) => {
+    if (!Array.isArray(value)) return report([], `must be an array, got ${describeValue(value)}`);
+    if (value.length > max) return report([], `has ${count(value.length)} items; at most ${count(max)}`);
+    value.forEach((item, index) => {
+      if (typeof item === 'string') {
+        const problem = textProblem(item, string);
+        if (problem !== null) report([index], problem);
+      } else if (isPlainObject(item)) {
+        for (const key of Object.keys(item)) {
+          if (!(key in fields)) report([index, shortKey(key)], `is not a field here; the fields are ${names.join(', ')}`);
+        }
+        for (const [name, rules] of Object.entries(fields)) {
+          if (item[name] === undefined && name !== required) continue;
+          const problem = textProblem(item[name], rules);
+          if (problem !== null) report([index, name], problem);
         }
       } else {
-        context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+        report([index], `must be ${what}, got ${describeValue(item)}`);
       }
-    }
-    return z.NEVER;
-  });
+    });
+  };
 }
 
-const evidenceText = text({ max: jobRequestBounds.evidenceTextChars });
-const inlineEvidence = stringOrObject(
-  evidenceText,
-  { evidence_id: evidenceId(), source_uri: sourceUri(), text: evidenceText },
-  'a text or an object {evidence_id?, source_uri?, text}',
-);
+const fieldChecks: Record<(typeof jobRequestFields)[number], FieldCheck> = {
+  interrogation: text({ max: jobRequestBounds.interrogationChars, name: true }),
+  input: (value, report) => {
+    if (!isPlainObject(value)) return report([], `must be a JSON object, got ${describeValue(value)}`);
+    for (const problem of jsonValueProblems(value)) report(problem.path, problem.message);
+  },
+  entity_type: text({ max: jobRequestBounds.entityTypeChars, name: true }),
+  entity_id: text({ max: jobRequestBounds.entityIdChars, name: true }),
+  evidence: list(
+    jobRequestBounds.evidenceItems,
+    'a text or an object {evidence_id?, source_uri?, text}',
+    evidenceTextRules,
+    { evidence_id: evidenceIdRules, source_uri: sourceUriRules, text: evidenceTextRules },
+    'text',
+  ),
+  evidence_files: list(
+    jobRequestBounds.evidenceFiles,
+    'a path or an object {path, evidence_id?, source_uri?}',
+    evidencePathRules,
+    { path: evidencePathRules, evidence_id: evidenceIdRules, source_uri: sourceUriRules },
+    'path',
+  ),
+  priority: leaf(wholeNumber(jobRequestBounds.priority)),
+  model: text({ max: jobRequestBounds.modelChars, name: true, noSpaces: true }),
+  max_attempts: leaf(wholeNumber(jobRequestBounds.maxAttempts)),
+  dedupe_key: text({ max: jobRequestBounds.dedupeKeyChars, name: true }),
+  run_label: text({ max: jobRequestBounds.runLabelChars, name: true }),
+  delay_seconds: leaf(finiteNumber(jobRequestBounds.delaySeconds)),
+};
 
-const evidencePath = text({ max: jobRequestBounds.evidencePathChars });
-const evidenceFile = stringOrObject(
-  evidencePath,
-  { path: evidencePath, evidence_id: evidenceId(), source_uri: sourceUri() },
-  'a path or an object {path, evidence_id?, source_uri?}',
-);
+/** What a user asks for when enqueueing: every field optional, each bounded as `jobRequestBounds` says. */
+export interface JobRequest {
+  /** The interrogation's key (else the default one: `--interrogation`). */
+  interrogation?: string;
+  /** The interrogation input; the entity fields and evidence below are merged into it. */
+  input?: Record<string, unknown>;
+  entity_type?: string;
+  entity_id?: string;
+  /** Inline evidence: texts or `{evidence_id, source_uri, text}`; goes to `input.extra_params.evidence`. */
+  evidence?: (string | { evidence_id?: string; source_uri?: string; text: string })[];
+  /** Files read when the job runs, relative to the evidence root. */
+  evidence_files?: (string | { path: string; evidence_id?: string; source_uri?: string })[];
+  priority?: number;
+  model?: string;
+  max_attempts?: number;
+  dedupe_key?: string;
+  run_label?: string;
+  delay_seconds?: number;
+}
 
+/**
+ * The contract as one zod schema: zod refuses unknown fields and shapes the object; one refinement
+ * runs each field's check (a refinement per field would cost three times as much on a big file).
+ */
 export const jobRequestSchema = z
-  .object({
-    interrogation: text({ max: jobRequestBounds.interrogationChars, name: true }).optional(),
-    /** The interrogation input; the entity fields and evidence below are merged into it. */
-    input: jobInput.optional(),
-    entity_type: text({ max: jobRequestBounds.entityTypeChars, name: true }).optional(),
-    entity_id: text({ max: jobRequestBounds.entityIdChars, name: true }).optional(),
-    /** Inline evidence: texts or `{evidence_id, source_uri, text}`; goes to `input.extra_params.evidence`. */
-    evidence: list(inlineEvidence, jobRequestBounds.evidenceItems).optional(),
-    /** Files read when the job runs, relative to the evidence root. */
-    evidence_files: list(evidenceFile, jobRequestBounds.evidenceFiles).optional(),
-    priority: checked<number>(wholeNumber(jobRequestBounds.priority)).optional(),
-    model: text({ max: jobRequestBounds.modelChars, name: true, noSpaces: true }).optional(),
-    max_attempts: checked<number>(wholeNumber(jobRequestBounds.maxAttempts)).optional(),
-    dedupe_key: text({ max: jobRequestBounds.dedupeKeyChars, name: true }).optional(),
-    run_label: text({ max: jobRequestBounds.runLabelChars, name: true }).optional(),
-    delay_seconds: checked<number>(finiteNumber(jobRequestBounds.delaySeconds)).optional(),
-  })
-  .strict();
-
-export type JobRequest = z.infer<typeof jobRequestSchema>;
+  .object(Object.fromEntries(jobRequestFields.map((field) => [field, z.unknown()])) as Record<(typeof jobRequestFields)[number], z.ZodUnknown>)
+  .strict()
+  .superRefine((job, context) => {
+    for (const field of jobRequestFields) {
+      const value = job[field];
+      if (value === undefined) continue;
+      fieldChecks[field](value, (path, message) => context.addIssue({ code: 'custom', path: [field, ...path], message }));
+    }
+  }) as unknown as z.ZodType<JobRequest>;
 
 /** One problem with one request: the field it is about (dotted path, `evidence[2].text`; '' for the whole job). */
 export interface FieldProblem {
