@@ -4,7 +4,7 @@
  *   2. No-op drain on SQLite: Holocron.
  *   3. The full pipeline on SQLite against the simulator at zero latency (lake on disk, and on tmpfs).
  *   4. Latency-bound: simulated latency L and parallelism P, against the ideal P / L.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency, --postgres URL.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents, --postgres URL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { drainPgBoss } from './competitors/pg-boss-drain.ts';
 import { measureLatencyBound } from './latency-bound.ts';
 import { drainNoop } from './noop-drain.ts';
 import { drainPipeline } from './pipeline-drain.ts';
+import { measureDocuments } from './documents-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +102,12 @@ function fileSystemOf(directory: string): string {
 }
 
 process.stdout.write(`Holocron benchmarks — ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}\n`);
-const sections: Record<string, () => Promise<void>> = { queue: queueSection, pipeline: pipelineSection, latency: latencySection };
+async function documentsSection(): Promise<void> {
+  process.stdout.write('\nDocuments: the legacy backfill, and queries on a big index (SQLite)\n');
+  await measureDocuments({ quick, write: (text) => process.stdout.write(text) });
+}
+
+const sections: Record<string, () => Promise<void>> = { queue: queueSection, pipeline: pipelineSection, latency: latencySection, documents: documentsSection };
 for (const [name, run] of Object.entries(sections)) {
   if (values.only && values.only !== name) continue;
   await run();

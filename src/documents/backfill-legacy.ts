@@ -3,7 +3,8 @@
  * task (oldest first, each superseding the one before), the parsed file attached to the latest raw
  * only, a parsed-only task as a single document. Each document gets a folder in the lake,
  * `docs/<stage>/<doc_id>/` with `raw.txt`, `parsed.txt`, `metadata.json` (copied, or hard-linked with
- * `link` when the file system allows), written whole before its row is inserted.
+ * `link` when the file system allows), written whole before its row is inserted (one transaction per
+ * batch of rows, so a row never points at a folder that is not complete).
  *
  * Idempotent: a document's doc_id is derived from its legacy file's path and content, and a legacy file
  * already indexed is skipped, so a second run adds nothing (and a run cut short resumes where it
@@ -173,16 +174,13 @@ function writeDocument(
     parsed_source: document.parsed,
     versions_of_task: document.versions,
   };
-  if (!fs.existsSync(finalDir)) {
-    const staging = path.join(lakeRoot, 'docs', stage, `.${docId}.partial`);
-    fs.rmSync(staging, { recursive: true, force: true });
-    fs.mkdirSync(staging, { recursive: true });
-    if (document.raw) place(path.join(dataRoot, document.raw.path), raw!, path.join(staging, 'raw.txt'), options.link, report);
-    if (document.parsed && parsed) place(path.join(dataRoot, document.parsed), parsed, path.join(staging, 'parsed.txt'), options.link, report);
-    const metadata = { ...provenance, raw_sha256: rawSha, parsed_sha256: parsedSha, task_id: taskId, stage };
-    fs.writeFileSync(path.join(staging, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
-    fs.renameSync(staging, finalDir);
-  }
+  // The folder is named by its (derived) doc_id and written before its row exists: a run cut short
+  // leaves a folder no row points at, which the next run writes again and indexes.
+  fs.mkdirSync(finalDir, { recursive: true });
+  if (document.raw) place(path.join(dataRoot, document.raw.path), raw!, path.join(finalDir, 'raw.txt'), options.link, report);
+  if (document.parsed && parsed) place(path.join(dataRoot, document.parsed), parsed, path.join(finalDir, 'parsed.txt'), options.link, report);
+  const metadata = { ...provenance, raw_sha256: rawSha, parsed_sha256: parsedSha, task_id: taskId, stage };
+  fs.writeFileSync(path.join(finalDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
   return {
     doc_id: docId,
     // The seed's hash(stage|task_id): a legacy file records no template or model apart from its task id.
@@ -206,6 +204,7 @@ function writeDocument(
 function place(source: string, bytes: Buffer, target: string, link: boolean | undefined, report: BackfillReport): void {
   if (link) {
     try {
+      fs.rmSync(target, { force: true });
       fs.linkSync(source, target);
       report.linked += 1;
       return;

@@ -1,7 +1,8 @@
 /**
  * A document's lineage: its ancestors up the `parent_doc_id` chain, and its descendants as a tree,
  * with two recursive CTEs (the same SQL on SQLite and PostgreSQL). Depth and size are bounded so a
- * pathological index cannot make one call unbounded.
+ * pathological index cannot make one call unbounded. `cross join` keeps SQLite's join order (the few
+ * CTE rows outside, a primary-key probe each); a plain join let it scan the whole table (100 ms at 100k).
  */
 import { sql } from 'kysely';
 import type { HolocronDatabase } from '../database/open-database.ts';
@@ -42,7 +43,7 @@ export async function documentLineage(
       select d.doc_id, d.parent_doc_id, up.depth + 1 from documents d join up on d.doc_id = up.parent_doc_id
       where up.depth < ${maxDepth}
     )
-    select documents.*, up.depth from up join documents on documents.doc_id = up.doc_id order by up.depth desc`.execute(db);
+    select documents.*, up.depth from up cross join documents where documents.doc_id = up.doc_id order by up.depth desc`.execute(db);
   if (up.rows.length === 0) return null;
   const self = up.rows[up.rows.length - 1]!;
   const down = await sql<DocumentRow & { depth: number }>`
@@ -52,7 +53,7 @@ export async function documentLineage(
       select d.doc_id, down.depth + 1 from documents d join down on d.parent_doc_id = down.doc_id
       where down.depth < ${maxDepth}
     )
-    select documents.*, down.depth from down join documents on documents.doc_id = down.doc_id
+    select documents.*, down.depth from down cross join documents where documents.doc_id = down.doc_id
     order by down.depth, documents.id limit ${maxDescendants + 1}`.execute(db);
   const truncated = down.rows.length > maxDescendants;
   const nodes = new Map<string, LineageNode>();
