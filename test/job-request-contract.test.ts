@@ -113,6 +113,8 @@ describe('the job request contract', () => {
     refuses({ input: cycle }, 'input.list[0]', 'refers back to itself (a cycle), which JSON cannot hold');
     const leaf = { x: 1 };
     accepts({ input: { optional: undefined, shared: [leaf, leaf] } }); // the same object twice is not a cycle
+    accepts({ input: { text: 'x'.repeat(bounds.inputJsonChars - 11) } }); // {"text":"…"} is 11 more
+    refuses({ input: { text: 'x'.repeat(bounds.inputJsonChars - 10) } }, 'input', 'is 2,000,001 characters of JSON; at most 2,000,000');
   });
 
   it('refuses a job that is not an object, and unknown fields by name with a hint', () => {

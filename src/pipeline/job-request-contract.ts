@@ -222,7 +222,13 @@ const fieldChecks: Record<(typeof jobRequestFields)[number], FieldCheck> = {
   interrogation: text({ max: jobRequestBounds.interrogationChars, name: true }),
   input: (value, report) => {
     if (!isPlainObject(value)) return report([], `must be a JSON object, got ${describeValue(value)}`);
-    for (const problem of jsonValueProblems(value)) report(problem.path, problem.message);
+    const problems = jsonValueProblems(value);
+    for (const problem of problems) report(problem.path, problem.message);
+    // On its own too (a job of another kind has no evidence merged in to be measured with).
+    const chars = problems.length === 0 ? JSON.stringify(value).length : 0;
+    if (chars > jobRequestBounds.inputJsonChars) {
+      report([], `is ${count(chars)} characters of JSON; at most ${count(jobRequestBounds.inputJsonChars)}`);
+    }
   },
   entity_type: text({ max: jobRequestBounds.entityTypeChars, name: true }),
   entity_id: text({ max: jobRequestBounds.entityIdChars, name: true }),
