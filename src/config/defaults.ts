@@ -50,8 +50,11 @@ export const defaults = {
     /** Jobs claimed ahead of free slots (null: as many as `concurrency`). */
     prefetch: null as number | null,
     pollSeconds: 10,
-    /** A claimed job's lease; renewed every third of it while the attempt runs. */
-    leaseSeconds: 60,
+    /**
+     * A claimed job's lease, renewed every third of it (one statement for all held) while the attempt
+     * runs, however long: a crashed worker's jobs are claimable again about this long after it died.
+     */
+    leaseSeconds: 6,
     /** On SIGINT/SIGTERM, how long attempts in flight may take to finish before they are cut off. */
     shutdownGraceSeconds: 30,
   },

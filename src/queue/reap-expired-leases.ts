@@ -2,6 +2,11 @@
  * Takes back jobs whose lease expired (their worker crashed, hung or lost the database): each gets its
  * attempt recorded ABANDONED and goes back to the queue, or to DEADLETTER when it has used all its
  * attempts (a job that kills its worker every time must not loop forever). No manual SQL, ever.
+ *
+ * Every worker calls this about once a second, so the common case — nothing expired — is one cheap
+ * read (the partial lease index holds only RUNNING jobs) that takes no write lock; the write
+ * transaction only starts when there is something to take back. Expiry is judged by the database
+ * clock, so workers on machines whose clocks disagree still agree on it.
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { NewRunRow } from '../database/database.ts';
@@ -17,6 +22,14 @@ export interface ReapedJob {
 
 export async function reapExpiredLeases(database: HolocronDatabase, limit = 500): Promise<ReapedJob[]> {
   const { db, adapter } = database;
+  const anyExpired = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where(isRunning)
+    .where('lease_expires_at', '<', adapter.nowMilliseconds())
+    .limit(1)
+    .executeTakeFirst();
+  if (!anyExpired) return [];
   return adapter.writeTransaction(db, async (transaction) => {
     const now = await databaseNow(transaction, adapter);
     const expired = await transaction

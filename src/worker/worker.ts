@@ -13,11 +13,10 @@ import { retryDelay, type BackoffPolicy } from '../queue/backoff.ts';
 import { claimJobs } from '../queue/claim-jobs.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { HeldAttempt } from '../queue/held-attempt.ts';
-import { reapExpiredLeases } from '../queue/reap-expired-leases.ts';
 import { recordOutcomes, type AttemptOutcome } from '../queue/record-outcomes.ts';
 import { releaseJobs } from '../queue/release-jobs.ts';
-import { renewLeases } from '../queue/renew-leases.ts';
 import type { HandlerResult, JobHandler } from './job-handler.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 
 export type WorkerMode = 'once' | 'drain' | 'loop';
 
@@ -30,7 +29,10 @@ export interface WorkerOptions {
   /** Jobs claimed ahead of free slots; default `concurrency`. */
   prefetch?: number;
   pollMs: number;
+  /** A claimed job's lease; renewed every third of it (one statement for all held) while held. */
   leaseMs: number;
+  /** How often to look for other workers' expired leases; default a sixth of the lease, at most 1 s. */
+  reapIntervalMs?: number;
   backoff: BackoffPolicy;
   shutdownGraceMs: number;
   /**
@@ -62,6 +64,8 @@ export interface WorkerSummary {
   unrecorded: number;
   /** Other workers' expired attempts this worker took back. */
   reaped: number;
+  /** Claimed jobs dropped unstarted because their lease was lost (this worker stalled past it). */
+  lost: number;
 }
 
 /**
@@ -112,7 +116,9 @@ export class Worker {
   private stopRequested = false;
   private forceRequested = false;
   private wakeUp: (() => void) | null = null;
-  private lastReapAt = 0;
+  private readonly leases: LeaseKeeper;
+  /** Counts reaps that made jobs claimable, so a claim that raced one is not taken for an empty queue. */
+  private reapsSeen = 0;
   /** The last claim found nothing; reset when outcomes are recorded (retries may be ready) or a poll is due. */
   private queueLooksEmpty = false;
   private emptyClaimAt = 0;
@@ -126,11 +132,28 @@ export class Worker {
     released: 0,
     reaped: 0,
     unrecorded: 0,
+    lost: 0,
   };
 
   constructor(options: WorkerOptions) {
     if (options.concurrency < 1) throw new RangeError('concurrency must be at least 1');
     this.options = { ...options, prefetch: options.prefetch ?? options.concurrency };
+    this.leases = new LeaseKeeper({
+      database: options.database,
+      workerId: options.workerId,
+      leaseMs: options.leaseMs,
+      reapIntervalMs: options.reapIntervalMs,
+      logger: options.logger,
+      held: () => [...this.held.values()],
+      onLost: (lost) => this.abandonLost(lost),
+      onReaped: (reaped) => {
+        this.summary.reaped += reaped.length;
+        // Those jobs are claimable now: look at once rather than at the next poll.
+        this.reapsSeen++;
+        this.queueLooksEmpty = false;
+        this.wake();
+      },
+    });
   }
 
   /** Stop claiming and wind down; a second call cuts attempts in flight off at once. */
@@ -146,14 +169,13 @@ export class Worker {
   }
 
   async run(): Promise<WorkerSummary> {
-    const { leaseMs } = this.options;
-    const renewal = setInterval(() => void this.renewHeldLeases(), Math.max(50, Math.floor(leaseMs / 3)));
+    this.leases.start();
     try {
-      await this.reapIfDue(true);
+      await this.leases.reap();
       await this.mainLoop();
     } finally {
       await this.shutdown();
-      clearInterval(renewal);
+      await this.leases.stop();
     }
     return { ...this.summary };
   }
@@ -168,11 +190,12 @@ export class Worker {
       // Claim when the queue may have work and the local buffer has room for a worthwhile batch
       // (half the capacity), or nothing is waiting to start.
       if (canClaimMore && !this.queueLooksEmpty && deficit > 0 && (deficit * 2 >= capacity || this.waiting.length === 0)) {
-        await this.reapIfDue(false);
+        const reapsBefore = this.reapsSeen;
         const result = await this.claim(mode === 'once' ? 1 : deficit);
         // A failed claim (database away) says nothing about the queue: try again, do not drain out.
+        // Nor does an empty one that a reap overtook: the reaped jobs may have come just after it.
         claimed = result ?? 0;
-        if (result === 0) {
+        if (result === 0 && this.reapsSeen === reapsBefore) {
           this.queueLooksEmpty = true;
           this.emptyClaimAt = Date.now();
         }
@@ -349,42 +372,21 @@ export class Worker {
     }
   }
 
-  private async renewHeldLeases(): Promise<void> {
-    const { database, workerId, leaseMs, logger } = this.options;
-    if (this.held.size === 0) return;
-    const held = [...this.held.values()];
-    let kept: Set<string>;
-    try {
-      kept = await renewLeases(database, workerId, held, leaseMs);
-    } catch (error) {
-      logger?.warn({ err: error }, 'lease renewal failed; will try again');
-      return;
-    }
-    for (const attempt of held) {
-      if (kept.has(attempt.runId) || !this.held.has(attempt.runId)) continue;
-      // Lost: stop working on it. Its outcome, if any, will be refused and audited.
+  /** Leases lost (taken back while this worker stalled): abort those calls, drop those not started. */
+  private abandonLost(lost: readonly HeldAttempt[]): void {
+    const { logger } = this.options;
+    for (const attempt of lost) {
+      if (!this.held.has(attempt.runId)) continue; // recorded meanwhile
       logger?.warn({ jobId: attempt.jobId, runId: attempt.runId }, 'lease lost; abandoning the attempt');
-      const active = this.active.get(attempt.runId);
-      if (active) active.abort(new Error('lease lost'));
+      this.active.get(attempt.runId)?.abort(new Error('lease lost'));
       const index = this.waiting.findIndex((job) => job.runId === attempt.runId);
       if (index >= 0) {
         this.waiting.splice(index, 1);
         this.held.delete(attempt.runId);
+        this.summary.lost++;
       }
     }
-  }
-
-  private async reapIfDue(force: boolean): Promise<void> {
-    const interval = Math.max(1_000, this.options.leaseMs / 2);
-    if (!force && Date.now() - this.lastReapAt < interval) return;
-    this.lastReapAt = Date.now();
-    try {
-      const reaped = await reapExpiredLeases(this.options.database);
-      this.summary.reaped += reaped.length;
-      if (reaped.length > 0) this.options.logger?.info({ count: reaped.length }, 'took back jobs whose lease expired');
-    } catch (error) {
-      this.options.logger?.warn({ err: error }, 'reaping expired leases failed');
-    }
+    this.wake();
   }
 
   private async shutdown(): Promise<void> {

@@ -84,6 +84,7 @@ export function registerWorkCommand(program: Command): void {
                 `${summary.failed} failed attempts (${summary.deadLettered} dead-lettered), ${summary.refused} refused (lease lost), ` +
                 `${summary.released} released, ${summary.reaped} expired leases taken back` +
                 (summary.unrecorded > 0 ? `, ${summary.unrecorded} outcomes could not be recorded (their jobs will run again)` : '') +
+                (summary.lost > 0 ? `, ${summary.lost} dropped unstarted (lease lost)` : '') +
                 '.\n',
             );
           }
