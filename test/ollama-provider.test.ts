@@ -354,9 +354,9 @@ for (const transport of transports) {
       const cold = await startSimulator({ latencyMs: 1, loadMs: 1_500, models: [model] });
       try {
         const provider = createProvider({ baseUrl: cold.url, firstByteTimeoutMs: 150 });
-        const startedAt = performance.now();
         const error = await expectCallError(provider.chat(chatRequest()), 'timeout');
-        assert.ok(performance.now() - startedAt < 1_000, 'the timeout fires well before the model is loaded');
+        // Both timers run in this process: the 150 ms one fires first, while the model is still loading.
+        assert.equal(cold.stats().chatsAnswered, 0, 'the timeout fired before the model was loaded');
         assert.match(error.message, /no response headers within 150 ms/);
         assert.equal(error.isRetryable, true);
       } finally {
@@ -638,22 +638,20 @@ for (const transport of transports) {
         });
         let output = '';
         let errors = '';
-        let doneAt: number | undefined;
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('\n')) doneAt ??= performance.now();
-        });
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-        const killTimer = setTimeout(() => child.kill(), 20_000);
-        const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-        const exitedAt = performance.now();
+        // The servers would hold a lingering child for their keep-alive (60 s or more): killed at 30 s,
+        // it fails here. How soon it exits is not asserted (a loaded machine is slow, not wrong).
+        const killTimer = setTimeout(() => child.kill(), 30_000);
+        const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+          child.once('exit', (code, killedBy) => resolve([code, killedBy])),
+        );
         clearTimeout(killTimer);
+        assert.equal(signal, null, `the child lingered on its idle connections and was killed: ${errors}`);
         assert.equal(exitCode, 0, `the child failed: ${errors}`);
         const [simulated, secure] = JSON.parse(output) as [string, string];
         assert.ok(validatePerson(JSON.parse(simulated)), simulated);
         assert.deepEqual(JSON.parse(secure), { name: 'Ollama', age: 22 });
-        assert.ok(doneAt !== undefined);
-        assert.ok(exitedAt - doneAt < 2_000, `the child lingered ${Math.round(exitedAt - doneAt)} ms after its calls`);
       } finally {
         fs.rmSync(directory, { recursive: true, force: true });
         await simulator.close();

@@ -345,9 +345,8 @@ describe('simulator: timing, load and queue', () => {
       assert.ok(timeToHeaders >= 290, `headers after ${timeToHeaders} ms`);
       assert.ok((final.load_duration as number) >= 290e6);
 
-      const warmStartedAt = performance.now();
       const warm = JSON.parse((await post(simulator.url, '/api/chat', chatBody({ stream: false }))).text);
-      assert.ok(performance.now() - warmStartedAt < 200, 'the model stays loaded');
+      assert.equal(simulator.stats().modelLoads, 1, 'the model stays loaded');
       assert.ok(warm.load_duration < 50e6);
 
       await post(simulator.url, '/api/chat', chatBody({ stream: false, keep_alive: 0 }));
@@ -379,8 +378,10 @@ describe('simulator: timing, load and queue', () => {
       const startedAt = performance.now();
       await Promise.all(Array.from({ length: 6 }, () => post(simulator.url, '/api/chat', chatBody({ stream: false }))));
       const elapsed = performance.now() - startedAt;
-      assert.ok(elapsed >= 290 && elapsed < 600, `6 requests, 3 at a time, 150 ms each: ${elapsed} ms`);
+      // Never faster than two rounds (a loaded machine only makes it slower; no upper bound is asserted).
+      assert.ok(elapsed >= 290, `6 requests, 3 at a time, 150 ms each: ${elapsed} ms`);
       assert.equal(simulator.stats().maxConcurrentGenerating, 3);
+      assert.equal(simulator.stats().chatsAnswered, 6);
     });
   });
 
@@ -519,9 +520,13 @@ describe('simulator: lifecycle', () => {
     const simulator = await startSimulator();
     await get(simulator.url, '/api/tags');
     await post(simulator.url, '/api/chat', chatBody());
-    const startedAt = performance.now();
-    await simulator.close();
-    assert.ok(performance.now() - startedAt < 1000);
+    // Waiting out the idle connection's keep-alive would take 65 s; the race only keeps a regression
+    // from hanging the suite, it does not bound how fast close() is.
+    let timer: NodeJS.Timeout | undefined;
+    const waitedOutKeepAlive = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('close() waited for the idle keep-alive connection')), 30_000);
+    });
+    await Promise.race([simulator.close(), waitedOutKeepAlive]).finally(() => clearTimeout(timer));
     await assert.rejects(fetch(`${simulator.url}/`));
   });
 

@@ -37,29 +37,41 @@ describe('worker runtime on sqlite', () => {
   });
 
   it('keeps polling an empty queue while attempts keep finishing, so new jobs do not wait for the batch', async () => {
-    // Six jobs for eight slots: the worker claims them, claims again at once and finds the queue empty.
-    await enqueueJobs(test.database, Array.from({ length: 6 }, (_, index) => spec(`slow_${index}`)));
-    const startedAt = new Map<string, number>();
-    const began = Date.now();
+    // Seven jobs for eight slots: the worker claims them, claims again at once and finds the queue
+    // empty. Six of them then finish one after another, 100 ms apart — each finish wakes the worker,
+    // more often than its 200 ms poll interval — and the seventh only when the latecomer has started.
+    // A worker whose poll timer restarted at every wake would look again only after the chain ended.
+    await enqueueJobs(test.database, Array.from({ length: 7 }, (_, index) => spec(`slow_${index}`)));
+    const events: string[] = [];
+    let latecomerStarted!: () => void;
+    const latecomerGate = new Promise<void>((resolve) => (latecomerStarted = resolve));
+    let chain = Promise.resolve();
     const handler: JobHandler = async (job) => {
       const name = (job.input as { name: string }).name;
-      startedAt.set(name, Date.now() - began);
-      // The first jobs finish 100 ms apart from 150 ms on, each finish waking the worker.
-      await sleep(name.startsWith('slow_') ? 150 + 100 * Number(name.slice(5)) : 10);
+      events.push(`start ${name}`);
+      if (name === 'latecomer') latecomerStarted();
+      else if (name === 'slow_6') await Promise.race([latecomerGate, sleep(10_000)]);
+      else {
+        const mine = chain.then(() => sleep(100));
+        chain = mine;
+        await mine;
+      }
+      events.push(`finish ${name}`);
       return { kind: 'succeeded', record: {}, artifacts: [] };
     };
-    const running = worker(test, handler);
+    const running = worker(test, handler, { pollMs: 200 });
     const done = running.run();
-    await sleep(50);
+    while (!events.includes('start slow_6')) await sleep(5);
     await enqueueJobs(test.database, [spec('latecomer')]);
-    while (!startedAt.has('latecomer') && Date.now() - began < 5_000) await sleep(20);
+    while (!events.includes('finish slow_6')) await sleep(20);
     running.stop();
     await done;
-    const latecomer = startedAt.get('latecomer');
-    assert.ok(latecomer !== undefined, 'the latecomer ran');
-    // Slots were free all along: it must start about one poll interval after the empty claim,
-    // not after the whole first batch (~650 ms) plus another poll interval.
-    assert.ok(latecomer < 600, `the latecomer started at ${latecomer} ms`);
+    const at = (event: string) => events.indexOf(event);
+    assert.ok(at('start latecomer') >= 0, 'the latecomer ran');
+    // Slots were free all along: it starts about one poll interval after the empty claim, while the
+    // chain is still finishing — not after the whole batch.
+    assert.ok(at('start latecomer') < at('finish slow_5'), events.join(', '));
+    assert.ok(at('start latecomer') < at('finish slow_6'), events.join(', '));
   });
 
   it('--once takes exactly one job, the highest priority', async () => {
