@@ -148,9 +148,12 @@ for (const dialect of dialects) {
 
     it('reclaims an expired lease, records the attempt ABANDONED and refuses the late completion', async () => {
       const [enqueued] = await enqueueJobs(test.database, [spec()]);
-      const [lost] = await claimJobs(test.database, 'dead-worker', 1, 200);
+      // A long lease, so that "not yet expired" holds however slow the machine; then the holder's
+      // last renewal gives it no time at all, and a moment later it has expired.
+      const [lost] = await claimJobs(test.database, 'dead-worker', 1, 60_000);
       assert.deepEqual(await reapExpiredLeases(test.database), [], 'lease not yet expired');
-      await sleep(350);
+      assert.equal((await renewLeases(test.database, 'dead-worker', [{ jobId: lost!.id, runId: lost!.runId }], 0)).size, 1);
+      await sleep(20);
       // Renewal by the holder fails once the lease is gone and the job is reaped.
       const reaped = await reapExpiredLeases(test.database);
       assert.deepEqual(reaped.map((job) => job.jobId), [enqueued!.id]);

@@ -103,6 +103,14 @@ function contentOf(lines: Array<Record<string, unknown>>): string {
   return lines.map((line) => (line.message as { content?: string } | undefined)?.content ?? '').join('');
 }
 
+/** Polls until `condition` holds — a synchronization point, not a time bound (the limit only stops a hang). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let tries = 0; !condition(); tries++) {
+    assert.ok(tries < 2_000, `gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 async function withSimulator<T>(options: SimulatorStartOptions, run: (simulator: RunningSimulator) => Promise<T>): Promise<T> {
   const simulator = await startSimulator(options);
   try {
@@ -390,14 +398,13 @@ describe('simulator: timing, load and queue', () => {
       const holder = new AbortController();
       const waiter = new AbortController();
       const holding = post(simulator.url, '/api/chat', chatBody({ stream: false }), holder.signal).catch((error: unknown) => error);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await until(() => simulator.stats().generating === 1, 'the first request generates');
       const waiting = post(simulator.url, '/api/chat', chatBody({ stream: false }), waiter.signal).catch((error: unknown) => error);
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      assert.equal(simulator.stats().queueDepth, 1);
+      await until(() => simulator.stats().queueDepth === 1, 'the second request waits');
       waiter.abort();
       holder.abort();
       await Promise.all([holding, waiting]);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await until(() => simulator.stats().clientDisconnects === 2, 'the server notices both clients left');
       const stats = simulator.stats();
       assert.equal(stats.queueDepth, 0);
       assert.equal(stats.generating, 0);
@@ -414,7 +421,7 @@ describe('simulator: timing, load and queue', () => {
       const reader = response.body!.getReader();
       await reader.read();
       controller.abort();
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await until(() => simulator.stats().clientDisconnects === 1, 'the server notices the client left');
       assert.equal(simulator.stats().generating, 0);
       assert.equal(simulator.stats().clientDisconnects, 1);
       const next = await post(simulator.url, '/api/chat', chatBody({ stream: false }));
@@ -533,7 +540,7 @@ describe('simulator: lifecycle', () => {
   test('close() lets an answer in flight finish', async () => {
     const simulator = await startSimulator({ latencyMs: 200 });
     const inFlight = post(simulator.url, '/api/chat', chatBody({ stream: false }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => simulator.stats().generating === 1, 'the answer is in flight');
     await simulator.close();
     assert.equal((await inFlight).status, 200);
   });
