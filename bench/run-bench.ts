@@ -4,7 +4,9 @@
  *   2. No-op drain on SQLite: Holocron.
  *   3. The full pipeline on SQLite against the simulator at zero latency (lake on disk, and on tmpfs).
  *   4. Latency-bound: simulated latency L and parallelism P, against the ideal P / L.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents, --postgres URL.
+ *   5. Recovery: crash-to-claim time after kill -9 (p50 / p99), lease-renewal statements with 1,000 held.
+ *   6. Worker memory: resident memory through a long drain against the simulator at zero latency.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory, --postgres URL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,10 +14,13 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { drainGraphileWorker } from './competitors/graphile-worker-drain.ts';
 import { drainPgBoss } from './competitors/pg-boss-drain.ts';
+import { measureCrashToClaim } from './crash-to-claim.ts';
 import { measureLatencyBound } from './latency-bound.ts';
+import { measureLeaseRenewal } from './lease-renewal.ts';
 import { drainNoop } from './noop-drain.ts';
 import { drainPipeline } from './pipeline-drain.ts';
 import { measureDocuments } from './documents-bench.ts';
+import { measureWorkerMemory } from './worker-memory.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,9 +33,10 @@ const quick = values.quick!;
 const postgresUrl = values.postgres!;
 const rows: string[][] = [];
 
-function record(section: string, system: string, jobsPerSecond: number, detail: string): void {
-  rows.push([section, system, Math.round(jobsPerSecond).toLocaleString('en-US'), detail]);
-  process.stdout.write(`  ${system.padEnd(34)} ${Math.round(jobsPerSecond).toLocaleString('en-US').padStart(8)} jobs/s  ${detail}\n`);
+function record(section: string, system: string, jobsPerSecond: number, detail: string, unit = 'jobs/s'): void {
+  const value = Number.isInteger(jobsPerSecond) || Math.abs(jobsPerSecond) >= 100 ? Math.round(jobsPerSecond).toLocaleString('en-US') : jobsPerSecond.toFixed(2);
+  rows.push([section, system, `${value} ${unit}`, detail]);
+  process.stdout.write(`  ${system.padEnd(34)} ${value.padStart(8)} ${unit}  ${detail}\n`);
 }
 
 async function withSchema<T>(prefix: string, work: (url: string) => Promise<T>): Promise<T> {
@@ -91,6 +97,55 @@ async function latencySection(): Promise<void> {
   record('latency-bound', 'Holocron', result.jobsPerSecond, `${(result.efficiency * 100).toFixed(1)} % of P / L (worker concurrency ${parallel * 2})`);
 }
 
+async function recoverySection(): Promise<void> {
+  const kills = quick ? 10 : 20;
+  process.stdout.write(`\n5. Recovery with the default settings: kill -9 of a worker in its call → another worker claims the job (${kills} kills each)\n`);
+  const directory = fs.mkdtempSync(`${os.tmpdir()}/holocron-bench-recovery-`);
+  try {
+    for (const [name, run] of [
+      ['SQLite', (work: (url: string) => Promise<void>) => work(`${directory}/crash.sqlite`)],
+      ['PostgreSQL', (work: (url: string) => Promise<void>) => withSchema('bench_crash', work)],
+    ] as const) {
+      await run(async (databaseUrl) => {
+        const result = await measureCrashToClaim({ databaseUrl, kills });
+        const seconds = (ms: number) => (ms / 1000).toFixed(1);
+        record('crash to claim', `${name}, p50`, result.p50Ms / 1000, `${kills} kills; p99 ${seconds(result.p99Ms)} s, max ${seconds(result.maxMs)} s (target p99 ≤ 10 s)`, 's');
+        record('crash to claim', `${name}, p99`, result.p99Ms / 1000, '', 's');
+      });
+    }
+    const held = 1_000;
+    const windowSeconds = quick ? 6 : 12;
+    for (const [name, run] of [
+      ['SQLite', (work: (url: string) => Promise<void>) => work(`${directory}/renewal.sqlite`)],
+      ['PostgreSQL', (work: (url: string) => Promise<void>) => withSchema('bench_renewal', work)],
+    ] as const) {
+      await run(async (databaseUrl) => {
+        const result = await measureLeaseRenewal({ databaseUrl, held, windowSeconds });
+        record(
+          'lease renewal',
+          `${name}, ${held.toLocaleString('en-US')} jobs held`,
+          result.renewalsPerSecond,
+          `${result.renewalsPerInterval.toFixed(2)} per renewal interval (lease ${result.leaseSeconds} s / 3), ${result.renewalMs.toFixed(1)} ms each; ` +
+            `reaper reads ${result.readsPerSecond.toFixed(2)}/s, other statements ${result.otherStatements} in ${windowSeconds} s`,
+          'statements/s',
+        );
+      });
+    }
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function memorySection(): Promise<void> {
+  const jobs = quick ? 20_000 : 100_000;
+  process.stdout.write(`\n6. Worker resident memory, full pipeline on SQLite against the simulator at zero latency, ${jobs.toLocaleString('en-US')} jobs (target: flat after warm-up, < 200 MB)\n`);
+  const result = await measureWorkerMemory({ jobs, concurrency: 64 });
+  const at = (fraction: number) => result.samples.find((sample) => sample.done >= jobs * fraction) ?? result.samples.at(-1)!;
+  const path = [0, 0.1, 0.25, 0.5, 0.75, 1].map((fraction) => `${at(fraction).done.toLocaleString('en-US')}: ${at(fraction).rssMb}`).join(' · ');
+  record('worker memory', 'RSS after warm-up (10 %)', result.warmRssMb, `MB by jobs done: ${path}`, 'MB');
+  record('worker memory', 'RSS at the end', result.finalRssMb, `peak ${result.peakRssMb} MB; growth after warm-up ${result.finalRssMb - result.warmRssMb} MB; ${Math.round(jobs / result.seconds)} jobs/s`, 'MB');
+}
+
 function fileSystemOf(directory: string): string {
   try {
     const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' '));
@@ -107,9 +162,16 @@ async function documentsSection(): Promise<void> {
   await measureDocuments({ quick, write: (text) => process.stdout.write(text) });
 }
 
-const sections: Record<string, () => Promise<void>> = { queue: queueSection, pipeline: pipelineSection, latency: latencySection, documents: documentsSection };
+const sections: Record<string, () => Promise<void>> = {
+  queue: queueSection,
+  pipeline: pipelineSection,
+  latency: latencySection,
+  documents: documentsSection,
+  recovery: recoverySection,
+  memory: memorySection,
+};
 for (const [name, run] of Object.entries(sections)) {
   if (values.only && values.only !== name) continue;
   await run();
 }
-process.stdout.write(`\nSummary\n${rows.map((row) => `  ${row[0]!.padEnd(15)} ${row[1]!.padEnd(34)} ${row[2]!.padStart(8)} jobs/s`).join('\n')}\n`);
+process.stdout.write(`\nSummary\n${rows.map((row) => `  ${row[0]!.padEnd(15)} ${row[1]!.padEnd(34)} ${row[2]!.padStart(14)}`).join('\n')}\n`);
