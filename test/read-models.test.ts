@@ -56,7 +56,7 @@ const shapes = {
   enqueueRefusal: { enqueued: 'number', problems: [{ where: 'string', line: 'number|null', field: 'string', message: 'string' }] as [Shape] },
   workerRunSummary: {
     claimed: 'number', succeeded: 'number', failed: 'number', deadLettered: 'number', refused: 'number', released: 'number',
-    unrecorded: 'number', reaped: 'number', seconds: 'number',
+    unrecorded: 'number', reaped: 'number', lost: 'number', seconds: 'number',
   },
   jobListPage: { jobs: [jobShape] as [Shape], nextBeforeId: 'number|null' },
   jobDetails: { job: jobShape, attempts: [attemptShape] as [Shape] },
@@ -113,7 +113,7 @@ describe('read models through --json', { concurrency: true }, () => {
         const [luke, vader, palpatine] = enqueued.jobs.map((job) => job.id) as [number, number, number];
 
         const summary = printed<WorkerRunSummary>(await holocron('work', '--drain', '--ollama-url', simulator.url, '--worker-id', 'reader'), shapes.workerRunSummary, 'work');
-        assert.deepEqual({ ...summary, seconds: 0 }, { claimed: 3, succeeded: 1, failed: 2, deadLettered: 2, refused: 0, released: 0, unrecorded: 0, reaped: 0, seconds: 0 });
+        assert.deepEqual({ ...summary, seconds: 0 }, { claimed: 3, succeeded: 1, failed: 2, deadLettered: 2, refused: 0, released: 0, unrecorded: 0, reaped: 0, lost: 0, seconds: 0 });
         assert.ok(summary.seconds > 0);
 
         const [firstPage, shown, shownDead, stats] = await Promise.all([
