@@ -6,6 +6,8 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
 import { DatabaseConnectionError, DatabaseUrlError } from '../database/open-database.ts';
 import { MigrationError, SchemaNotCurrentError } from '../database/migrate.ts';
+import { EvaluationInputError, EvaluationNotFoundError } from '../evaluations/store/evaluation-record.ts';
+import { MetricDefinitionError } from '../evaluations/metrics/metric.ts';
 import { EvidencePathError } from '../evidence/resolve-evidence-path.ts';
 import { InterrogationFolderError } from '../interrogations/load-interrogations-folder.ts';
 import { UnknownInterrogationError } from '../interrogations/interrogation-registry.ts';
@@ -28,6 +30,9 @@ const userErrors = [
   JobRequestError,
   JobNotFoundError,
   JobStateError,
+  EvaluationInputError,
+  EvaluationNotFoundError,
+  MetricDefinitionError,
 ];
 
 export function reportError(error: unknown, verbose: boolean): number {

@@ -12,6 +12,7 @@ import { registerDemoCommand } from './commands/demo-command.ts';
 import { registerDocsCommand } from './commands/docs-command.ts';
 import { registerEnqueueCommand } from './commands/enqueue-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
+import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerSimCommand } from './commands/sim-command.ts';
 import { registerWorkCommand } from './commands/work-command.ts';
 
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerEnqueueCommand(program);
   registerWorkCommand(program);
   registerJobsCommand(program);
+  registerRunsCommand(program);
   registerDbCommand(program);
   registerConfigCommand(program);
   registerSimCommand(program);

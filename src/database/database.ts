@@ -17,9 +17,10 @@
  * workers on many machines agree on leases. JSON columns read as JSON text on both dialects.
  */
 import type { DocumentTables } from '../documents/documents-tables.ts';
+import type { EvaluationTables } from '../evaluations/evaluations-tables.ts';
 import type { QueueTables } from '../queue/queue-tables.ts';
 
-export interface Database extends QueueTables, DocumentTables {}
+export interface Database extends QueueTables, DocumentTables, EvaluationTables {}
 
 // The queue's row types, re-exported where they were first defined (older imports keep working).
 export * from '../queue/queue-tables.ts';

@@ -10,6 +10,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { documentsMigrations } from '../documents/documents-migrations.ts';
+import { evaluationsMigrations } from '../evaluations/evaluations-migrations.ts';
 import { queueMigrations } from '../queue/queue-migrations.ts';
 import type { Database } from './database.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
@@ -25,6 +26,7 @@ export interface AreaMigrations {
 export const areas: readonly AreaMigrations[] = [
   { area: 'queue', migrations: queueMigrations },
   { area: 'documents', migrations: documentsMigrations },
+  { area: 'evaluations', migrations: evaluationsMigrations },
 ];
 
 /**

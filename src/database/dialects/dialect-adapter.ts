@@ -53,6 +53,8 @@ export interface DialectAdapter {
   bulkRows(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): RawBuilder<unknown> | null;
   /** Schema that holds the migration bookkeeping tables (PostgreSQL), so other schemas' copies are ignored. */
   readonly migrationSchema: string | undefined;
+  /** Bytes the database's tables take on disk (SQLite: the file's pages; PostgreSQL: the schema's relations). */
+  sizeBytes(db: Kysely<Database>): Promise<number>;
   /** Prepare a fresh database for migrations (e.g. create the PostgreSQL schema named in the URL). */
   prepare(db: Kysely<Database>): Promise<void>;
   /** Whether a table exists (in the URL's schema on PostgreSQL), without creating anything. */

@@ -18,6 +18,10 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} = any(array(${subquery}))`,
     bulkRows: (rows, columns) => jsonRows(rows, columns),
     writeTransaction: (db, work) => db.transaction().execute(work),
+    async sizeBytes(db) {
+      const result = await sql<{ size: string }>`select coalesce(sum(pg_total_relation_size(c.oid)), 0) as size from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ${schema ?? 'public'} and c.relkind in ('r', 'm')`.execute(db);
+      return Number(result.rows[0]?.size ?? 0);
+    },
     async prepare(db) {
       if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     },

@@ -39,6 +39,10 @@ export const sqliteAdapter: DialectAdapter = {
   // cache holds one prepared statement per batch size.
   inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
   bulkRows: () => null,
+  async sizeBytes(db) {
+    const result = await sql<{ size: number }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(db);
+    return Number(result.rows[0]?.size ?? 0);
+  },
   async prepare() {},
   async tableExists(db, name) {
     const { rows } = await sql<{ found: number }>`select count(*) as found from sqlite_master where type = 'table' and name = ${name}`.execute(db);
