@@ -28,3 +28,7 @@ export { startSimulator, type RunningSimulator } from './simulator/index.ts';
 export * from './read-models/index.ts';
 export { describeConfig } from './config/describe-config.ts';
 export { parseGoDuration } from './durations/go-duration.ts';
+export { evaluate, type EvaluateOptions, type EvaluationResult } from './evaluations/evaluate.ts';
+export { exactMatch, fieldMatch, latency, listMatch, numericTolerance, schemaValid, tokens } from './evaluations/metrics/builtin-metrics.ts';
+export { defineMetric, type Metric, type MetricScore, type ScoringInput } from './evaluations/metrics/metric.ts';
+export type { DatasetItem } from './evaluations/dataset.ts';
