@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { starWarsDataset } from '../src/demo/star-wars-dataset.ts';
+import { startSimulator } from '../src/simulator/index.ts';
 import { runCli, type CliResult } from './support/cli-process.ts';
 import { evaluateFixture } from './support/evaluation-fixtures.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
@@ -100,6 +102,34 @@ for (const dialect of dialects) {
       assert.equal(health.rowCounts.eval_runs, 2);
       assert.equal(health.rowCounts.eval_items, 80);
       assert.match(ok(await cli('projects', 'list')), /demo\s+2/);
+    });
+
+    it('eval run --drain runs the items through the queue against known answers and stores the scored run', async () => {
+      const items = starWarsDataset.slice(0, 6);
+      const dataset = path.join(directory, 'items.jsonl');
+      fs.writeFileSync(dataset, items.map((item) => JSON.stringify(item)).join('\n') + '\n');
+      const simulator = await startSimulator({ answers: items.map((item) => ({ key: String(item.id), answer: item.expected })) });
+      // Its own database: the other tests count runs.
+      const own = await createTestDatabase(dialect);
+      const cli = (...args: string[]) => runCli(['--db', own.url, ...args], { cwd: directory });
+      try {
+        const result = await cli(
+          '--lake-root', path.join(directory, 'lake'), 'eval', 'run', '--dataset', dataset, '-i', 'sw_entity_facts_v1', '--model', 'qwen2.5:7b',
+          '--project', 'sim', '--tag', 'cli', '--name', 'six characters', '--match-list', 'facts:fact_key', '--drain', '--ollama-url', simulator.url, '--json',
+        );
+        const output = JSON.parse(ok(result));
+        assert.equal(output.status, 'completed');
+        assert.equal(output.successRate, 1);
+        assert.equal(output.aggregates.find((aggregate: { metric: string }) => aggregate.metric === 'facts.f1').mean, 1);
+        const listed = JSON.parse(ok(await cli('runs', 'search', 'project:sim tag:cli "six characters"', '--json')));
+        assert.deepEqual(listed.runs.map((run: { id: string }) => run.id), [output.runId]);
+        const bad = await cli('eval', 'run', '--dataset', path.join(directory, 'missing.jsonl'), '-i', 'sw_entity_facts_v1');
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /Cannot read the dataset/);
+      } finally {
+        await simulator.close();
+        await own.destroy();
+      }
     });
   });
 }

@@ -13,6 +13,7 @@ import { registerDocsCommand } from './commands/docs-command.ts';
 import { registerEnqueueCommand } from './commands/enqueue-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
+import { registerEvalCommand } from './commands/eval-command.ts';
 import { registerSimCommand } from './commands/sim-command.ts';
 import { registerWorkCommand } from './commands/work-command.ts';
 
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerEnqueueCommand(program);
   registerWorkCommand(program);
   registerJobsCommand(program);
+  registerEvalCommand(program);
   registerRunsCommand(program);
   registerDbCommand(program);
   registerConfigCommand(program);

@@ -34,14 +34,15 @@ export function readAnswerBook(file: string): AnswerEntry[] {
   } catch (error) {
     throw new AnswerBookError(`Cannot read the answers file ${file}: ${(error as Error).message}`);
   }
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{') && !trimmed.includes('\n')) return fromLines(file, trimmed);
   try {
-    const whole = JSON.parse(trimmed) as unknown;
+    const whole = JSON.parse(text.trim()) as unknown;
     if (whole !== null && typeof whole === 'object' && !Array.isArray(whole) && !('key' in whole) && !('id' in whole)) {
-      return Object.entries(whole as Record<string, unknown>).map(([key, answer]) => ({ key, answer }));
+      const entries = Object.entries(whole as Record<string, unknown>).map(([key, answer]) => ({ key, answer }));
+      if (entries.length === 0) throw new AnswerBookError(`The answers file ${file} has no answers.`);
+      return entries;
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof AnswerBookError) throw error;
     // Not one JSON document: JSONL.
   }
   return fromLines(file, text);

@@ -8,6 +8,8 @@ import type { FaultDecision, FaultKind } from './fault-plan.ts';
 import { compileSchema, type CompiledSchema, type GenerationContext } from './generate-from-schema.ts';
 import { statedValues, capitalizedWords, extractWords, sentence } from './plausible-text.ts';
 import { SeededRandom } from './seeded-random.ts';
+import { applyAccuracy, layOver } from './answer-book.ts';
+import type { KnownAnswers } from './simulator-runtime.ts';
 
 export type DoneReason = 'stop' | 'length';
 
@@ -96,11 +98,16 @@ interface DraftContent {
   appliedFault: FaultKind | null;
 }
 
-function draftContent(request: ChatRequest, fault: FaultDecision, context: GenerationContext): DraftContent {
+function draftContent(request: ChatRequest, fault: FaultDecision, context: GenerationContext, known: KnownAnswer | null): DraftContent {
   const format = request.format;
   if (format.kind === 'text') return { content: proseAnswer(context), appliedFault: null };
   const schema = format.kind === 'schema' ? format.schema : genericJsonSchema;
-  const value = schema.generate(context);
+  const generated = schema.generate(context);
+  // A known answer (with its model's accuracy applied) laid over the generated value, which fills in
+  // whatever required fields the answer leaves out.
+  const value = known
+    ? layOver(generated, applyAccuracy(known.answer, known.accuracy, `${request.catalogModel.name}\u0000${known.key}\u0000${request.seed ?? ''}`, format.kind === 'schema' ? JSON.parse(format.schemaText) : undefined))
+    : generated;
   if (fault.kind === 'schemaViolation' && format.kind === 'schema') {
     const violation = schema.violate(value, context);
     if (violation !== undefined) return { content: JSON.stringify(violation.value), appliedFault: 'schemaViolation' };
@@ -117,8 +124,16 @@ export function isContentFaultApplicable(kind: FaultKind, request: ChatRequest):
   return true;
 }
 
-export function composeChatAnswer(request: ChatRequest, fault: FaultDecision): ChatAnswer {
+interface KnownAnswer {
+  key: string;
+  answer: unknown;
+  accuracy: number;
+}
+
+export function composeChatAnswer(request: ChatRequest, fault: FaultDecision, answers: KnownAnswers | null = null): ChatAnswer {
   const userText = lastUserText(request);
+  const entry = answers?.book.find(userText) ?? null;
+  const known = entry && answers ? { key: entry.key, answer: entry.answer, accuracy: answers.accuracy(request.catalogModel.name) } : null;
   const words = extractWords(userText);
   const context: GenerationContext = {
     random: SeededRandom.fromText(contentKey(request)),
@@ -126,7 +141,7 @@ export function composeChatAnswer(request: ChatRequest, fault: FaultDecision): C
     names: capitalizedWords(words),
     stated: statedValues(userText),
   };
-  const draft = draftContent(request, fault, context);
+  const draft = draftContent(request, fault, context, known);
   const allTokens = splitIntoTokens(draft.content);
   let tokens = allTokens;
   let doneReason: DoneReason = 'stop';

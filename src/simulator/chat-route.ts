@@ -194,7 +194,7 @@ async function generate(exchange: ChatExchange, ticket: SlotTicket): Promise<voi
     sendJsonError(response, 500, serverErrorMessage);
     return;
   }
-  const answer = composeChatAnswer(chat, fault);
+  const answer = composeChatAnswer(chat, fault, runtime.answers);
   if (answer.appliedFault !== null) runtime.stats.recordFault(answer.appliedFault);
   const plan = planGeneration(runtime, answer);
   if (chat.stream) await streamAnswer(exchange, answer, plan);

@@ -40,6 +40,13 @@ export interface SimulatorOptions {
   maxQueue: number;
   faults: FaultRates;
   faultSeed: number;
+  /**
+   * Known answers keyed by a string that identifies the item in the prompt (`--answers FILE`): a request
+   * whose last user message names a key is answered with that answer (see answer-book.ts).
+   */
+  answers: { key: string; answer?: unknown }[];
+  /** Per model (full name), the probability that each field of a known answer is right (default 1). */
+  accuracy: Record<string, number>;
 }
 
 /** What `startSimulator` accepts: any subset of the options, faults included. */
@@ -76,6 +83,8 @@ export const simulatorOptionsSchema = z
     maxQueue: z.number().int().min(0).default(512),
     faults: faultRatesSchema.default({}),
     faultSeed: z.number().int().default(1),
+    answers: z.array(z.object({ key: z.string().min(1), answer: z.unknown() }).strict()).default([]),
+    accuracy: z.record(z.number().min(0).max(1)).default({}),
   })
   .strict();
 

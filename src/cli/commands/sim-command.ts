@@ -6,8 +6,10 @@
 import type { Command } from 'commander';
 import type { ZodIssue } from 'zod';
 import { normalizeModelName, simulatorOptionsSchema, startSimulator, type SimulatorOptions, type SimulatorStats } from '../../simulator/index.ts';
+import { AnswerBookError, readAnswerBook } from '../../simulator/answer-book.ts';
 
 interface SimCommandFlags {
+  answers?: string;
   host: string;
   port: string;
   models?: string;
@@ -66,10 +68,35 @@ function describeIssue(issue: ZodIssue, flags: SimCommandFlags): string {
 
 /** Turns the raw flag strings into validated simulator options; throws SimFlagError naming the flag. */
 export function parseSimCommandFlags(flags: SimCommandFlags): SimulatorOptions {
+  // `--models llama3.2:latest=0.6,qwen2.5:7b=0.9`: a name, optionally with the accuracy of its known answers.
+  const modelEntries = flags.models?.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') ?? [];
+  const accuracy: Record<string, number> = {};
+  const models = modelEntries.map((entry) => {
+    const at = entry.lastIndexOf('=');
+    if (at < 0) return entry;
+    const name = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    const rate = value === '' ? Number.NaN : Number(value);
+    if (!(rate >= 0 && rate <= 1)) throw new SimFlagError(`invalid value "${entry}" for --models: the accuracy after = must be a number from 0 to 1`);
+    accuracy[normalizeModelName(name)] = rate;
+    return name;
+  });
+  if (Object.keys(accuracy).length > 0 && !flags.answers) throw new SimFlagError('--models NAME=ACCURACY needs --answers FILE (the accuracy is of those answers)');
+  let answers: { key: string; answer: unknown }[] | undefined;
+  if (flags.answers) {
+    try {
+      answers = readAnswerBook(flags.answers);
+    } catch (error) {
+      if (error instanceof AnswerBookError) throw new SimFlagError(`--answers: ${error.message}`);
+      throw error;
+    }
+  }
   const input = {
     host: flags.host,
     port: numberFlag(flags.port),
-    models: flags.models?.split(',').map((name) => name.trim()).filter((name) => name !== ''),
+    models: flags.models === undefined ? undefined : models,
+    answers,
+    accuracy,
     latencyMs: numberFlag(flags.latencyMs),
     tokensPerSecond: numberFlag(flags.tokensPerSecond),
     loadMs: numberFlag(flags.loadMs),
@@ -112,6 +139,9 @@ function describeConfiguration(options: SimulatorOptions): string {
     `models: ${options.models.map(normalizeModelName).join(', ')}`,
     `${timing}, load ${options.loadMs} ms, parallel ${options.parallel}, max queue ${options.maxQueue}`,
     `faults: ${faults.length > 0 ? `${faults.join(' ')} (seed ${options.faultSeed})` : 'none'}`,
+    ...(options.answers.length > 0
+      ? [`known answers: ${options.answers.length}; accuracy ${options.models.map((name) => `${normalizeModelName(name)}=${options.accuracy[normalizeModelName(name)] ?? 1}`).join(' ')}`]
+      : []),
   ].join('\n');
 }
 
@@ -137,7 +167,8 @@ export function registerSimCommand(program: Command): void {
     .description('run the Ollama-compatible LLM server simulator (no model weights needed) until interrupted')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <number>', 'port to listen on (0 = any free port)', '11434')
-    .option('--models <names>', 'comma-separated model names (bare names mean :latest)', 'llama3.2:latest,qwen2.5:7b')
+    .option('--models <names>', 'comma-separated model names (bare names mean :latest); NAME=0.6 sets the accuracy of known answers', 'llama3.2:latest,qwen2.5:7b')
+    .option('--answers <file>', 'known answers keyed by a string the prompt names: {key: answer} JSON, or JSONL {key, answer} / {id, expected} lines')
     .option('--latency-ms <ms>', 'generation time per request once a slot is held', '0')
     .option('--tokens-per-second <rate>', 'derive generation time from the answer length instead of --latency-ms')
     .option('--load-ms <ms>', 'model load delay before the first byte when a model is not loaded', '0')

@@ -53,17 +53,20 @@ export function exactMatch(settings: { name?: string; path?: string; normalize?:
  * same value there after normalisation. One score per field (`field` = the path), and the fraction of
  * fields that match as the item's score.
  */
-export function fieldMatch(settings: { name?: string; paths?: string[]; normalize?: NormalizeOptions; numericTolerance?: number } = {}): Metric {
+export function fieldMatch(settings: { name?: string; paths?: string[]; exclude?: string[]; normalize?: NormalizeOptions; numericTolerance?: number } = {}): Metric {
   const name = checkMetricName(settings.name ?? 'field_match');
   const normalize = settings.normalize ?? {};
   const tolerance = settings.numericTolerance ?? 0;
   return {
     name,
-    version: metricVersion('field_match', { paths: settings.paths ?? null, normalize, tolerance }),
+    version: metricVersion('field_match', { paths: settings.paths ?? null, exclude: settings.exclude ?? [], normalize, tolerance }),
     binary: false,
     lowerIsBetter: false,
     score(input) {
-      const paths = settings.paths ?? leafPaths(input.expected);
+      const excluded = settings.exclude ?? [];
+      const paths = (settings.paths ?? leafPaths(input.expected)).filter(
+        (path) => !excluded.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`)),
+      );
       const scores: MetricScore[] = [];
       let matched = 0;
       for (const path of paths) {

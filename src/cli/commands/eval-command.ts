@@ -1,0 +1,122 @@
+/**
+ * `holocron eval run`: an evaluation over a JSONL dataset whose items run through the queue as
+ * interrogation jobs; `--drain` runs a worker in this process until every item is done and scored.
+ * `holocron eval score <run>`: scores the finished items of a queued run now (any worker does it too).
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import { readDataset } from '../../evaluations/dataset.ts';
+import { defaultMetricSpecs, parseListSpec } from '../../evaluations/queue/metric-specs.ts';
+import { drainEvaluation, scoreEvalRun } from '../../evaluations/queue/drain-evaluation.ts';
+import { startQueuedEvaluation } from '../../evaluations/queue/start-queued-evaluation.ts';
+import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-run.ts';
+import type { Holocron } from '../../holocron.ts';
+import { contextFrom, withHolocron } from '../command-context.ts';
+import { collectOption, positiveIntegerOption } from '../option-parsers.ts';
+
+interface EvalRunFlags {
+  dataset: string;
+  interrogation: string;
+  model?: string;
+  project?: string;
+  tag?: string[];
+  createdBy?: string;
+  name?: string;
+  description?: string;
+  repeats: number;
+  matchList?: string[];
+  drain?: boolean;
+  concurrency?: number;
+  json?: boolean;
+}
+
+async function summary(holocron: Holocron, runId: string): Promise<string> {
+  const { run, aggregates } = await getEvalRun(holocron.database, runId);
+  const whole = aggregates.filter((aggregate) => aggregate.field === '');
+  const lines = [
+    `Run ${run.id} ${run.status}: ${run.success_count}/${run.item_count} items answered (success rate ${run.success_rate === null ? '-' : `${(run.success_rate * 100).toFixed(1)}%`})` +
+      `${run.duration_ms === null ? '' : ` in ${(Number(run.duration_ms) / 1000).toFixed(1)} s`}`,
+  ];
+  for (const aggregate of whole) {
+    lines.push(`  ${aggregate.metric.padEnd(20)} mean ${aggregate.mean === null ? '-' : Number(aggregate.mean).toFixed(3)}${aggregate.pass_rate === null ? '' : `  pass rate ${Number(aggregate.pass_rate).toFixed(3)}`}  (n ${aggregate.count})`);
+  }
+  return lines.join('\n');
+}
+
+export function registerEvalCommand(program: Command): void {
+  const evaluation = program.command('eval').description('Evaluations that run through the queue');
+
+  evaluation
+    .command('run')
+    .description('Evaluate an interrogation over a dataset (JSONL: {id?, input, evidence?, expected}); items run as jobs')
+    .requiredOption('--dataset <file>', 'the dataset, one JSON item per line')
+    .requiredOption('-i, --interrogation <key>', 'the interrogation to run on each item')
+    .option('--model <name>', 'the model (default: the interrogation’s)')
+    .option('--project <name>', 'the project the run belongs to')
+    .option('--tag <tag>', 'a tag (repeatable)', collectOption)
+    .option('--created-by <who>', 'who ran it')
+    .option('--name <name>', 'the run’s name')
+    .option('--description <text>', 'what the run is for')
+    .option('--repeats <n>', 'run each item this many times', positiveIntegerOption, 1)
+    .option('--match-list <path:key>', 'score a list by key, e.g. facts:fact_key (repeatable)', collectOption)
+    .option('--drain', 'run a worker in this process until the run is complete')
+    .option('-c, --concurrency <n>', 'LLM calls in flight (with --drain)', positiveIntegerOption)
+    .option('--ollama-url <url>', 'the Ollama server (with --drain)')
+    .option('--json', 'print JSON')
+    .action(async (flags: EvalRunFlags, command: Command) => {
+      const items = readDataset(flags.dataset);
+      const lists = (flags.matchList ?? []).map(parseListSpec);
+      const context = contextFrom(command);
+      await withHolocron(context, async (holocron) => {
+        const { runId, jobs } = await startQueuedEvaluation(holocron, {
+          items,
+          interrogation: flags.interrogation,
+          model: flags.model,
+          name: flags.name,
+          description: flags.description,
+          project: flags.project,
+          tags: flags.tag,
+          createdBy: flags.createdBy,
+          datasetName: path.basename(flags.dataset),
+          repeats: flags.repeats,
+          metrics: defaultMetricSpecs(lists),
+        });
+        if (!flags.json) process.stdout.write(`Run ${runId}: ${jobs} item${jobs === 1 ? '' : 's'} queued as jobs.\n`);
+        if (!flags.drain) {
+          if (flags.json) process.stdout.write(`${JSON.stringify({ runId, jobs, status: 'running' })}\n`);
+          else process.stdout.write(`Workers run them (holocron work --drain) and score each item as its job finishes; see holocron runs show ${runId.slice(0, 8)}.\n`);
+          return;
+        }
+        let last = '';
+        const final = await drainEvaluation(holocron, runId, {
+          logger: context.logger,
+          onProgress: (progress) => {
+            const line = `  scored ${progress.total - progress.pending}/${progress.total}`;
+            if (!flags.json && line !== last) process.stderr.write(`${line}\n`);
+            last = line;
+          },
+        });
+        if (flags.json) {
+          const details = await getEvalRun(holocron.database, runId);
+          process.stdout.write(`${JSON.stringify({ runId, jobs, status: details.run.status, pending: final.pending, successRate: details.run.success_rate, aggregates: details.aggregates.filter((aggregate) => aggregate.field === '') })}\n`);
+        } else {
+          process.stdout.write(`${await summary(holocron, runId)}\n`);
+          if (final.pending > 0) process.stdout.write(`${final.pending} items are not finished yet (jobs waiting to retry); workers will score them.\n`);
+        }
+      });
+    });
+
+  evaluation
+    .command('score')
+    .description('Score the finished items of a queued evaluation now, and complete it if none is left')
+    .argument('<run>', 'run id (or a unique prefix)')
+    .option('--json', 'print JSON')
+    .action(async (idText: string, flags: { json?: boolean }, command: Command) => {
+      await withHolocron(contextFrom(command), async (holocron) => {
+        const id = await resolveEvalRunId(holocron.database, idText);
+        const progress = await scoreEvalRun(holocron, id);
+        if (flags.json) process.stdout.write(`${JSON.stringify(progress)}\n`);
+        else process.stdout.write(`Scored ${progress.scored} item${progress.scored === 1 ? '' : 's'}; ${progress.pending} still pending.\n${await summary(holocron, id)}\n`);
+      });
+    });
+}

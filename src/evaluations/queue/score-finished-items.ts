@@ -1,0 +1,145 @@
+/**
+ * Scores the items of a queued evaluation whose jobs are done (SUCCEEDED: the answer; DEADLETTER: the
+ * error) and completes the run when its last item is scored — `completed`, or `failed` when no item
+ * produced a scorable answer. Idempotent and safe to run from many workers at once: an item is claimed
+ * for scoring by a conditional update (`status = 'pending'`), so it is scored exactly once, and the run
+ * is completed by whichever call scores its last item. Runs inside the caller's write transaction.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from '../../database/database.ts';
+import type { DialectAdapter } from '../../database/dialects/dialect-adapter.ts';
+import type { InterrogationRegistry } from '../../interrogations/interrogation-registry.ts';
+import { scoreItem } from '../evaluate.ts';
+import type { Metric } from '../metrics/metric.ts';
+import { insertEvalScores } from '../store/insert-evaluation.ts';
+import { refreshEvalAggregates } from '../store/refresh-eval-aggregates.ts';
+import { buildMetrics, type MetricSpec } from './metric-specs.ts';
+import { evalJobLabelPrefix } from './start-queued-evaluation.ts';
+
+export interface ScoringContext {
+  adapter: DialectAdapter;
+  registry: InterrogationRegistry;
+  /** The lake's root folder, to read an answer from output.json when `runs.output` is empty. */
+  lakeRoot: string;
+}
+
+export interface ScoringProgress {
+  runId: string;
+  scored: number;
+  pending: number;
+  total: number;
+  /** Set when this call completed the run. */
+  completed: 'completed' | 'failed' | null;
+}
+
+/** The evaluation runs (ids) that these jobs belong to. */
+export async function evalRunsOfJobs(db: Kysely<Database>, adapter: DialectAdapter, jobIds: readonly number[]): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('jobs')
+    .select('run_label')
+    .distinct()
+    .where(adapter.inList('id', jobIds, 'bigint'))
+    .where('run_label', 'like', `${evalJobLabelPrefix}%`)
+    .execute();
+  return rows.map((row) => row.run_label!.slice(evalJobLabelPrefix.length));
+}
+
+export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string, context: ScoringContext): Promise<ScoringProgress> {
+  const run = await db.selectFrom('eval_runs').select(['status', 'config', 'interrogation', 'started_at', 'item_count']).where('id', '=', runId).executeTakeFirst();
+  if (!run) return { runId, scored: 0, pending: 0, total: 0, completed: null };
+  const finished = await db
+    .selectFrom('eval_items as i')
+    .innerJoin('jobs as j', (join) => join.on(sql<SqlBool>`j.dedupe_key = ${evalJobLabelPrefix} || i.run_id || ':' || i.item_key || ':' || cast(i.repeat as text)`))
+    .select(['i.item_key', 'i.repeat', 'i.input', 'i.expected', 'j.id as job_id', 'j.status as job_status', 'j.last_error', 'j.result_run_id'])
+    .where('i.run_id', '=', runId)
+    .where('i.status', '=', 'pending')
+    .where(sql<SqlBool>`j.status in ('SUCCEEDED', 'DEADLETTER')`)
+    .execute();
+  let scored = 0;
+  if (finished.length > 0) {
+    const metrics = metricsFor(runId, run.config, run.interrogation, context.registry);
+    for (const item of finished) {
+      const attempt =
+        item.result_run_id === null
+          ? undefined
+          : await db.selectFrom('runs').select(['id', 'output', 'duration_ms', 'prompt_tokens', 'completion_tokens', 'lake_dir']).where('job_id', '=', Number(item.job_id)).where('id', '=', item.result_run_id).executeTakeFirst();
+      let output: unknown = null;
+      let error: string | null = item.job_status === 'DEADLETTER' ? (item.last_error ?? 'the job was dead-lettered') : null;
+      if (attempt) {
+        try {
+          output = attempt.output !== null && attempt.output !== undefined ? parseJson(attempt.output) : readLakeOutput(context.lakeRoot, attempt.lake_dir);
+        } catch (caught) {
+          error = `cannot read the answer: ${(caught as Error).message}`;
+        }
+      } else if (error === null) error = 'the job has no successful attempt';
+      const latencyMs = attempt ? Number(attempt.duration_ms) : null;
+      const claimed = await db
+        .updateTable('eval_items')
+        .set({
+          status: error === null && output !== null ? 'ok' : 'error',
+          output: output === null ? null : JSON.stringify(output),
+          error,
+          latency_ms: latencyMs,
+          prompt_tokens: attempt?.prompt_tokens ?? null,
+          completion_tokens: attempt?.completion_tokens ?? null,
+          job_id: Number(item.job_id),
+        })
+        .where('run_id', '=', runId)
+        .where('item_key', '=', item.item_key)
+        .where('repeat', '=', item.repeat)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue; // another worker scored it
+      const scores = await scoreItem(
+        metrics,
+        { itemKey: item.item_key, input: JSON.parse(item.input), expected: JSON.parse(item.expected), output, error, latencyMs, promptTokens: attempt?.prompt_tokens ?? null, completionTokens: attempt?.completion_tokens ?? null },
+        item.repeat,
+      );
+      await insertEvalScores(db, context.adapter.maxParameters, runId, scores);
+      scored += 1;
+    }
+  }
+  const pendingRow = await db.selectFrom('eval_items').select(sql<number>`count(*)`.as('count')).where('run_id', '=', runId).where('status', '=', 'pending').executeTakeFirstOrThrow();
+  const pending = Number(pendingRow.count);
+  let completed: ScoringProgress['completed'] = null;
+  if (pending === 0 && run.status === 'running') {
+    await refreshEvalAggregates(db, runId);
+    const totals = await db.selectFrom('eval_runs').select(['success_count']).where('id', '=', runId).executeTakeFirstOrThrow();
+    const now = Date.now();
+    completed = Number(totals.success_count) === 0 ? 'failed' : 'completed';
+    const updated = await db
+      .updateTable('eval_runs')
+      .set({ status: completed, completed_at: now, duration_ms: now - Number(run.started_at), updated_at: now, error: completed === 'failed' ? 'no item produced a scorable answer' : null })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) completed = null;
+  }
+  return { runId, scored, pending, total: Number(run.item_count), completed };
+}
+
+const metricCache = new Map<string, Metric[]>();
+
+function metricsFor(runId: string, configText: string, interrogation: string | null, registry: InterrogationRegistry): Metric[] {
+  let metrics = metricCache.get(runId);
+  if (!metrics) {
+    const config = JSON.parse(configText) as { metrics?: MetricSpec[] };
+    const schema = interrogation && registry.has(interrogation) ? registry.get(interrogation).outputSchema : null;
+    metrics = buildMetrics(config.metrics ?? [], schema);
+    if (metricCache.size > 100) metricCache.clear();
+    metricCache.set(runId, metrics);
+  }
+  return metrics;
+}
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+function readLakeOutput(lakeRoot: string, lakeDir: string | null): unknown {
+  if (!lakeDir) throw new Error('the attempt has no lake folder');
+  return JSON.parse(fs.readFileSync(path.join(lakeRoot, lakeDir, 'output.json'), 'utf8'));
+}
