@@ -593,7 +593,7 @@ describe('holocron command line', { concurrency: true }, () => {
     it('prints help for the root and every command, listing its options, and exits 0 (in-process parse)', async () => {
       // What each help must show: options, arguments, sub-commands, examples.
       const expected: Record<string, string[]> = {
-        '': ['--config <file>', '--db <url>', '--lake-root <dir>', '--evidence-root <dir>', '--interrogations <dir>', '-v, --verbose', 'enqueue', 'work', 'jobs', 'db', 'config', 'sim', 'demo'],
+        '': ['--config <file>', '--db <url>', '--lake-root <dir>', '--evidence-root <dir>', '--interrogations <dir>', '-v, --verbose', 'enqueue', 'work', 'jobs', 'db', 'config', 'sim', 'demo', 'eval', 'runs', 'projects'],
         enqueue: [
           '-i, --interrogation <key>', '--entity-type <type>', '--entity-id <id>', '--evidence <text>', '--evidence-file <path>', '--input <json>',
           '--priority <n>', '--model <name>', '--max-attempts <n>', '--dedupe-key <key>', '--run-label <label>', '--delay-seconds <s>',
@@ -609,10 +609,10 @@ describe('holocron command line', { concurrency: true }, () => {
         'jobs show': ['<id>', '--json'],
         'jobs retry': ['<id>', '--json'],
         'jobs redrive': ['-i, --interrogation <key>', '--error-code <code>', '--run-label <label>', '--json'],
-        db: ['migrate'],
+        db: ['migrate', 'init', 'health'],
         config: ['show'],
         'config show': ['--concurrency <n>', '--ollama-url <url>', '--no-stream', '--json', 'HOLOCRON_CONCURRENCY'],
-        'db migrate': ['Apply pending migrations'],
+        'db migrate': ['Apply pending migrations', '[file]'],
         sim: [
           '--host <host>', '--port <number>', '--models <names>', '--latency-ms <ms>', '--tokens-per-second <rate>', '--load-ms <ms>',
           '--parallel <count>', '--max-queue <count>', '--fault-server-error <rate>', '--fault-drop-connection <rate>',
@@ -627,6 +627,22 @@ describe('holocron command line', { concurrency: true }, () => {
         'docs usage': ['--by <what>', '--run-label <label>', '--stage <stage>', '--json'],
         'docs lineage': ['<docId>', '--json'],
         'docs backfill': ['--data-root <dir>', '--stage <stage>', '--run-id <label>', '--link', '--dry-run', '--json'],
+        'db init': ['Create the database'],
+        'db health': ['--json'],
+        eval: ['run', 'score'],
+        'eval run': ['--dataset <file>', '-i, --interrogation <key>', '--model <name>', '--project <name>', '--tag <tag>', '--created-by <who>', '--name <name>', '--repeats <n>', '--match-list <path:key>', '--drain', '--json'],
+        'eval score': ['<run>', '--json'],
+        runs: ['list', 'search', 'show', 'items', 'compare', 'delete', 'export', 'import'],
+        'runs list': ['--project <name>', '--dataset <name>', '--model <name>', '--status <status>', '--tag <tag>', '--since <date>', '--before <date>', '--metric <bound>', '--sort <key>', '--limit <n>', '--offset <n>', '--json'],
+        'runs search': ['<query>', '--explain', '--json'],
+        'runs show': ['<run>', '--worst <n>', '--json'],
+        'runs items': ['<run>', '--where <query>', '--explain', '--json'],
+        'runs compare': ['<runs...>', '--baseline <run>', '--fail-on-regression', '--metric <name>', '--min-delta <d>', '--json'],
+        'runs delete': ['<run>'],
+        'runs export': ['<runs...>', '--output <file>'],
+        'runs import': ['<file>'],
+        projects: ['list'],
+        'projects list': ['--json'],
       };
       const commands = everyCommand(createProgram());
       assert.deepEqual(commands.map((entry) => entry.names.join(' ')).sort(), Object.keys(expected).sort());

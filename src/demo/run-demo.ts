@@ -11,6 +11,7 @@ import { openHolocron, type Holocron } from '../holocron.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import { jobStats } from '../queue/job-stats.ts';
 import { startSimulator, type RunningSimulator } from '../simulator/index.ts';
+import { runEvaluationDemo } from './evaluation-demo.ts';
 import { evidenceFileDemo, starWarsEntities } from './star-wars-evidence.ts';
 
 export interface DemoOptions {
@@ -82,6 +83,7 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
     await drainUntilSettled(holocron, options.logger);
     const seconds = (performance.now() - started) / 1000;
     await printSummary(holocron, seconds, write);
+    await runEvaluationDemo(config, { latencyMs: options.latencyMs, logger: options.logger, write });
   } finally {
     await holocron.close();
     await simulator?.close();

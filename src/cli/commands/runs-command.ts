@@ -26,7 +26,7 @@ import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatTable, formatTime, truncate } from '../format-table.ts';
 import { collectOption, integerOption, positiveIntegerOption } from '../option-parsers.ts';
-import { formatComparison } from './format-comparison.ts';
+import { formatComparison } from '../../evaluations/format-comparison.ts';
 
 /** Reading commands never migrate: a missing or older schema is reported (run `holocron db migrate`). */
 const readOnly = { migrate: 'check' } as const;

@@ -1,6 +1,6 @@
 /** The text form of `runs compare`: one table per candidate against the baseline, then a runs × metrics table. */
-import type { RunComparison } from '../../evaluations/store/compare-eval-runs.ts';
-import { formatTable } from '../format-table.ts';
+import type { RunComparison } from './store/compare-eval-runs.ts';
+import { formatTable } from '../cli/format-table.ts';
 
 const number = (value: number | null | undefined, digits = 4) => (value === null || value === undefined ? '-' : value.toFixed(digits));
 
