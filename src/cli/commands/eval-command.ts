@@ -12,6 +12,7 @@ import { startQueuedEvaluation } from '../../evaluations/queue/start-queued-eval
 import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-run.ts';
 import type { Holocron } from '../../holocron.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
+import { addConfigFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 import { collectOption, positiveIntegerOption } from '../option-parsers.ts';
 
 interface EvalRunFlags {
@@ -46,12 +47,11 @@ async function summary(holocron: Holocron, runId: string): Promise<string> {
 export function registerEvalCommand(program: Command): void {
   const evaluation = program.command('eval').description('Evaluations that run through the queue');
 
-  evaluation
+  const run = evaluation
     .command('run')
     .description('Evaluate an interrogation over a dataset (JSONL: {id?, input, evidence?, expected}); items run as jobs')
     .requiredOption('--dataset <file>', 'the dataset, one JSON item per line')
     .requiredOption('-i, --interrogation <key>', 'the interrogation to run on each item')
-    .option('--model <name>', 'the model (default: the interrogation’s)')
     .option('--project <name>', 'the project the run belongs to')
     .option('--tag <tag>', 'a tag (repeatable)', collectOption)
     .option('--created-by <who>', 'who ran it')
@@ -60,10 +60,10 @@ export function registerEvalCommand(program: Command): void {
     .option('--repeats <n>', 'run each item this many times', positiveIntegerOption, 1)
     .option('--match-list <path:key>', 'score a list by key, e.g. facts:fact_key (repeatable)', collectOption)
     .option('--drain', 'run a worker in this process until the run is complete')
-    .option('-c, --concurrency <n>', 'LLM calls in flight (with --drain)', positiveIntegerOption)
-    .option('--ollama-url <url>', 'the Ollama server (with --drain)')
-    .option('--json', 'print JSON')
-    .action(async (flags: EvalRunFlags, command: Command) => {
+    .option('--json', 'print JSON');
+  // --model (also the run's model), --ollama-url, --concurrency …: the worker's settings, as for `work`.
+  addConfigFlags(run, [...ollamaFlags, ...workerFlags]);
+  run.action(async (flags: EvalRunFlags, command: Command) => {
       const items = readDataset(flags.dataset);
       const lists = (flags.matchList ?? []).map(parseListSpec);
       const context = contextFrom(command);
