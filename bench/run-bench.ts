@@ -6,10 +6,11 @@
  *   4. Latency-bound: simulated latency L and parallelism P, against the ideal P / L.
  *   5. Recovery: crash-to-claim time after kill -9 (p50 / p99), lease-renewal statements with 1,000 held.
  *   6. Worker memory: resident memory through a long drain against the simulator at zero latency.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory, --postgres URL.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory|evaluations, --postgres URL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { drainGraphileWorker } from './competitors/graphile-worker-drain.ts';
@@ -21,6 +22,7 @@ import { drainNoop } from './noop-drain.ts';
 import { drainPipeline } from './pipeline-drain.ts';
 import { measureDocuments } from './documents-bench.ts';
 import { measureWorkerMemory } from './worker-memory.ts';
+import { benchEvaluationStore } from './evaluation-store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -162,6 +164,27 @@ async function documentsSection(): Promise<void> {
   await measureDocuments({ quick, write: (text) => process.stdout.write(text) });
 }
 
+async function evaluationsSection(): Promise<void> {
+  const runs = quick ? 1_000 : 10_000;
+  const itemsPerRun = 100;
+  const bigRunItems = quick ? 10_000 : 100_000;
+  process.stdout.write(`\nEvaluation store: ${runs.toLocaleString('en-US')} runs × ${itemsPerRun} items, and two runs of ${bigRunItems.toLocaleString('en-US')} scored items (targets: p95 ≤ 100 ms; big compare ≤ 2 s)\n`);
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-bench-eval-'));
+  const measure = async (label: string, url: string) => {
+    const result = await benchEvaluationStore({ url, runs, itemsPerRun, bigRunItems, iterations: quick ? 20 : 50 });
+    process.stdout.write(
+      `  ${label.padEnd(10)} ${result.items.toLocaleString('en-US')} items generated in ${result.generateSeconds.toFixed(1)} s; p95 list ${result.listP95Ms.toFixed(1)} ms, ` +
+        `search ${result.searchP95Ms.toFixed(1)} ms, compare (uncached) ${result.compareP95Ms.toFixed(1)} ms; compare of the two big runs ${result.bigCompareMs.toFixed(0)} ms\n`,
+    );
+  };
+  try {
+    await measure('SQLite', path.join(directory, 'eval.sqlite'));
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+  await withSchema('bench_eval', (url) => measure('PostgreSQL', url));
+}
+
 const sections: Record<string, () => Promise<void>> = {
   queue: queueSection,
   pipeline: pipelineSection,
@@ -169,6 +192,7 @@ const sections: Record<string, () => Promise<void>> = {
   documents: documentsSection,
   recovery: recoverySection,
   memory: memorySection,
+  evaluations: evaluationsSection,
 };
 for (const [name, run] of Object.entries(sections)) {
   if (values.only && values.only !== name) continue;

@@ -11,13 +11,14 @@ import { drainEvaluation, scoreEvalRun } from '../../evaluations/queue/drain-eva
 import { startQueuedEvaluation } from '../../evaluations/queue/start-queued-evaluation.ts';
 import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-run.ts';
 import type { Holocron } from '../../holocron.ts';
+import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { addConfigFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 import { collectOption, positiveIntegerOption } from '../option-parsers.ts';
 
 interface EvalRunFlags {
-  dataset: string;
-  interrogation: string;
+  dataset?: string;
+  interrogation?: string;
   model?: string;
   project?: string;
   tag?: string[];
@@ -50,8 +51,8 @@ export function registerEvalCommand(program: Command): void {
   const run = evaluation
     .command('run')
     .description('Evaluate an interrogation over a dataset (JSONL: {id?, input, evidence?, expected}); items run as jobs')
-    .requiredOption('--dataset <file>', 'the dataset, one JSON item per line')
-    .requiredOption('-i, --interrogation <key>', 'the interrogation to run on each item')
+    .option('--dataset <file>', 'the dataset, one JSON item per line (required)')
+    .option('-i, --interrogation <key>', 'the interrogation to run on each item (required)')
     .option('--project <name>', 'the project the run belongs to')
     .option('--tag <tag>', 'a tag (repeatable)', collectOption)
     .option('--created-by <who>', 'who ran it')
@@ -64,20 +65,22 @@ export function registerEvalCommand(program: Command): void {
   // --model (also the run's model), --ollama-url, --concurrency …: the worker's settings, as for `work`.
   addConfigFlags(run, [...ollamaFlags, ...workerFlags]);
   run.action(async (flags: EvalRunFlags, command: Command) => {
-      const items = readDataset(flags.dataset);
+      const { dataset, interrogation } = flags;
+      if (!dataset || !interrogation) throw new UsageError('eval run needs --dataset FILE and --interrogation KEY');
+      const items = readDataset(dataset);
       const lists = (flags.matchList ?? []).map(parseListSpec);
       const context = contextFrom(command);
       await withHolocron(context, async (holocron) => {
         const { runId, jobs } = await startQueuedEvaluation(holocron, {
           items,
-          interrogation: flags.interrogation,
+          interrogation,
           model: flags.model,
           name: flags.name,
           description: flags.description,
           project: flags.project,
           tags: flags.tag,
           createdBy: flags.createdBy,
-          datasetName: path.basename(flags.dataset),
+          datasetName: path.basename(dataset),
           repeats: flags.repeats,
           metrics: defaultMetricSpecs(lists),
         });
