@@ -39,7 +39,7 @@ async function generate(database: HolocronDatabase, options: EvaluationBenchOpti
     select 'run-' || n, 'nightly run ' || n, 'generated for the benchmark', 'project-' || (n % 20), 'dataset-' || (n % 5),
       case n % 3 when 0 then 'llama3.2:latest' when 1 then 'qwen2.5:7b' else 'mistral:7b' end, 'sw_entity_facts_v1', 'bench',
       case when n % 10 = 0 then 'failed' else 'completed' end, ${options.itemsPerRun}, ${options.itemsPerRun}, (n % 100) / 100.0, 1000 + n % 120000,
-      cast(${now} as bigint) - n * ${Math.floor((90 * day) / options.runs)}, cast(${now} as bigint) - n * ${Math.floor((90 * day) / options.runs)}, cast(${now} as bigint), cast(${now} as bigint), 1, ${versions}, '{}', null
+      cast(${now} as bigint) - cast(n as bigint) * ${Math.floor((90 * day) / options.runs)}, cast(${now} as bigint) - cast(n as bigint) * ${Math.floor((90 * day) / options.runs)}, cast(${now} as bigint), cast(${now} as bigint), 1, ${versions}, '{}', null
     from seq`.execute(db);
   await sql`insert into eval_run_tags (run_id, tag) select id, 'nightly' from eval_runs where id like 'run-%'`.execute(db);
   for (const [metric, expression] of [
