@@ -17,8 +17,9 @@ import type { Lake } from './lake/lake.ts';
 import { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
 import { JobRequestError, prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
 import { describeValue } from './pipeline/job-request-contract.ts';
-import { createOllamaProvider } from './providers/ollama/create-ollama-provider.ts';
-import type { LlmProviderV1 } from './providers/llm-provider.ts';
+import { configuredEndpoints } from './config/configured-endpoints.ts';
+import type { LlmProvider } from './providers/llm-provider.ts';
+import { createProviderSet, providerSetOf, type ProviderSet } from './providers/provider-factory.ts';
 import { EnqueueFailedError, enqueueJobs, type EnqueuedJob } from './queue/enqueue-jobs.ts';
 import { Worker, type WorkerMode, type WorkerOptions } from './worker/worker.ts';
 
@@ -27,6 +28,11 @@ export interface Holocron {
   readonly database: HolocronDatabase;
   readonly registry: InterrogationRegistry;
   readonly lake: Lake;
+  /**
+   * One provider per configured endpoint, built on first use and shared by every worker this Holocron
+   * creates; `close()` closes them.
+   */
+  readonly providers: ProviderSet;
   /** Validates every request, then enqueues all of them in one transaction, or none. */
   enqueue(requests: readonly (JobRequest | LabelledRequest)[], options?: EnqueueOptions): Promise<EnqueuedJob[]>;
   createWorker(options?: CreateWorkerOptions): Worker;
@@ -42,8 +48,8 @@ export interface EnqueueOptions {
 export interface CreateWorkerOptions {
   mode?: WorkerMode;
   logger?: Logger;
-  /** Another LLM backend than the configured Ollama server. */
-  provider?: LlmProviderV1;
+  /** Another LLM backend than the configured endpoints (it stays open after `close()`: its owner closes it). */
+  provider?: LlmProvider;
   onRecorded?: WorkerOptions['onRecorded'];
 }
 
@@ -60,12 +66,17 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
   if (config.interrogations.directory) await registry.loadFolder(config.interrogations.directory);
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, migrate: options.migrate });
   const lake = createLocalLake(config.lake.root);
+  let providers: ProviderSet | undefined;
+  const sharedProviders = () => (providers ??= createProviderSet(configuredEndpoints(config), config));
 
   return {
     config,
     database,
     registry,
     lake,
+    get providers() {
+      return sharedProviders();
+    },
 
     async enqueue(requests, enqueueOptions = {}) {
       if (!Array.isArray(requests)) {
@@ -89,27 +100,17 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
     },
 
     createWorker(workerOptions = {}) {
-      const provider =
-        workerOptions.provider ??
-        createOllamaProvider({
-          baseUrl: config.ollama.baseUrl,
-          stream: config.ollama.stream,
-          firstByteTimeoutMs: config.ollama.firstByteTimeoutSeconds * 1000,
-          idleTimeoutMs: config.ollama.timeoutSeconds * 1000,
-        });
       const handler = createInterrogationHandler({
         registry,
-        provider,
+        providers: workerOptions.provider === undefined ? sharedProviders() : providerSetOf([workerOptions.provider]),
         lake,
         evidence: config.evidence,
         model: config.ollama.model,
         generation: {
           temperature: config.ollama.temperature,
           seed: config.ollama.seed ?? undefined,
-          numCtx: config.ollama.numCtx ?? undefined,
-          numPredict: config.ollama.numPredict ?? undefined,
+          maxOutputTokens: config.ollama.numPredict ?? undefined,
         },
-        keepAlive: config.ollama.keepAlive,
       });
       return new Worker({
         database,
@@ -127,7 +128,13 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
       });
     },
 
-    close: () => database.close(),
+    async close() {
+      try {
+        await providers?.close();
+      } finally {
+        await database.close();
+      }
+    },
   };
 }
 

@@ -319,3 +319,62 @@ describe('config show redacts secrets', () => {
     assert.ok(!JSON.stringify(described).includes('hunter2'));
   });
 });
+
+describe('endpoints (backends.endpoints)', () => {
+  it('without a list, the ollama section defines one endpoint, "default" (OLLAMA_BASE_URL, --ollama-url)', async () => {
+    const { configuredEndpoints } = await import('../src/config/configured-endpoints.ts');
+    const fromEnvironment = loadConfig({ environment: { OLLAMA_BASE_URL: 'http://gpu.example:11434' }, cwd: folder() }).config;
+    assert.deepEqual(fromEnvironment.backends.endpoints, []);
+    assert.deepEqual(configuredEndpoints(fromEnvironment), [{ id: 'default', kind: 'ollama', baseUrl: 'http://gpu.example:11434' }]);
+    const fromFlag = loadConfig({ environment: {}, flags: { 'ollama.baseUrl': { value: 'http://flag.example:11434', flag: '--ollama-url' } }, cwd: folder() }).config;
+    assert.equal(configuredEndpoints(fromFlag)[0]!.baseUrl, 'http://flag.example:11434');
+  });
+
+  it('reads a list from the file; the environment does not replace it', async () => {
+    const { configuredEndpoints } = await import('../src/config/configured-endpoints.ts');
+    const endpoints = [
+      { id: 'gpu-1', kind: 'ollama', baseUrl: 'http://gpu-1:11434', models: ['llama3.2'], maxInFlight: 4, keepAlive: '1h', numCtx: 8192 },
+      { id: 'gpu-2', kind: 'ollama', baseUrl: 'http://gpu-2:11434', stream: false, timeoutSeconds: 30, firstByteTimeoutSeconds: 600 },
+    ];
+    const { config } = loadConfig({ environment: { OLLAMA_BASE_URL: 'http://elsewhere:11434' }, cwd: folder({ backends: { endpoints } }) });
+    assert.deepEqual(config.backends.endpoints, endpoints);
+    assert.deepEqual(configuredEndpoints(config), endpoints);
+  });
+
+  it('names the endpoint and the field of every invalid value', () => {
+    const cwd = folder({
+      backends: {
+        endpoints: [
+          { id: 'gpu-1', kind: 'ollama', baseUrl: 'localhost:11434' },
+          { id: 'gpu-2', kind: 'ollama', baseUrl: 'http://gpu-2:11434', maxInFlight: 0, models: [] },
+          { kind: 'ollama', baseUrl: 'http://x:1' },
+          { id: 'gpu-1', kind: 'ollama', baseUrl: 'http://gpu-3:11434', apiKey: 'x' },
+          { id: 'gpu-4', kind: 'llamacpp', baseUrl: 'http://gpu-4:8080' },
+          { id: 'gpu 5', kind: 'ollama', baseUrl: 'http://gpu-5:11434' },
+        ],
+      },
+    });
+    const file = path.join(cwd, 'holocron.config.json');
+    const message = configError({ environment: {}, cwd });
+    const lines = message.split('\n').slice(1).map((line) => line.trim());
+    const expected = [
+      `${file}: endpoint "gpu-1" (backends.endpoints[0]) baseUrl: must be an http:// or https:// URL, e.g. http://127.0.0.1:11434 (got "localhost:11434")`,
+      `${file}: endpoint "gpu-2" (backends.endpoints[1]) maxInFlight: Number must be greater than 0 (got 0)`,
+      `${file}: endpoint "gpu-2" (backends.endpoints[1]) models: list at least one model, or leave "models" out`,
+      `${file}: endpoint 3 (backends.endpoints[2]) id: Required`,
+      `${file}: endpoint "gpu-1" (backends.endpoints[3]): Unrecognized key(s) in object: 'apiKey'`,
+      `${file}: endpoint "gpu-4" (backends.endpoints[4]) kind: Invalid discriminator value. Expected 'ollama' (got "llamacpp")`,
+      `${file}: endpoint "gpu 5" (backends.endpoints[5]) id: letters, digits, ".", "_" and "-" (at most 64), e.g. "gpu-1" (got "gpu 5")`,
+    ];
+    for (const line of expected) assert.ok(lines.includes(line), `missing: ${line}\nin:\n${message}`);
+    // Unknown keys stop zod before the list's own check; a valid list with a repeated id is refused too.
+    const repeated = folder({ backends: { endpoints: [{ id: 'a', kind: 'ollama', baseUrl: 'http://a:1' }, { id: 'a', kind: 'ollama', baseUrl: 'http://b:1' }] } });
+    assert.match(configError({ environment: {}, cwd: repeated }), /endpoint "a" \(backends\.endpoints\[1\]\) id: the id "a" is already used by endpoint 1/);
+  });
+
+  it('--ollama-url with a list of endpoints is refused, naming both', () => {
+    const cwd = folder({ backends: { endpoints: [{ id: 'gpu-1', kind: 'ollama', baseUrl: 'http://gpu-1:11434' }] } });
+    const message = configError({ environment: {}, flags: { 'ollama.baseUrl': { value: 'http://other:11434', flag: '--ollama-url' } }, cwd });
+    assert.match(message, /flag --ollama-url: it sets the default endpoint, but the configuration lists its endpoints \("gpu-1" in .*holocron\.config\.json\); change the list instead/);
+  });
+});

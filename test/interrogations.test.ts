@@ -193,7 +193,13 @@ describe('loadInterrogationsFolder', () => {
     assert.deepEqual(loaded.map((interrogation) => interrogation.key), ['planet_climate_v1', 'ship_class_v1']);
     const [planet, ship] = loaded;
     assert.equal(planet?.source, path.resolve(directory, 'planet-climate.json'));
-    assert.deepEqual(planet?.defaults, validFile.defaults);
+    // numCtx is Ollama's: it leaves the neutral options for providerOptions.ollama.
+    assert.deepEqual(planet?.defaults, {
+      model: 'qwen2.5',
+      options: { temperature: 0.2 },
+      providerOptions: { ollama: { numCtx: 8192 } },
+      maxAttempts: 2,
+    });
     assert.equal(planet?.rubric, 'One word.');
     assert.equal(ship?.promptTemplate, 'Class of {{input.ship}}?');
     assert.deepEqual(ship?.inputSchema, { type: 'object' });

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { createNodeHttpTransport } from '../src/providers/transport/create-node-http-transport.ts';
 import { LlmCallError, type LlmErrorCode } from '../src/providers/llm-call-error.ts';
-import type { LlmProviderV1, StructuredChatRequest } from '../src/providers/llm-provider.ts';
+import type { LlmProviderV2, StructuredChatRequest } from '../src/providers/llm-provider.ts';
 import { createOllamaProvider, normalizeModelName, type OllamaProviderSettings } from '../src/providers/index.ts';
 import { startSimulator, type RunningSimulator, type SimulatorStats } from '../src/simulator/index.ts';
 
@@ -152,7 +152,7 @@ function countTimers(): number {
 
 for (const transport of transports) {
   /** A provider over this transport; `settings` may not override it. */
-  const createProvider = (settings: OllamaProviderSettings): LlmProviderV1 =>
+  const createProvider = (settings: OllamaProviderSettings): LlmProviderV2 =>
     createOllamaProvider({ ...settings, ...transport.settings });
 
   describe(`ollama provider against the simulator, over ${transport.name}`, () => {
@@ -176,7 +176,13 @@ for (const transport of transports) {
       assert.equal(result.model, model);
       assert.ok((result.usage.promptTokens ?? 0) > 0);
       assert.ok((result.usage.completionTokens ?? 0) > 0);
-      assert.ok((result.timings.totalDurationNs ?? 0) > 0);
+      // Milliseconds: the simulator's answers take a few ms (its nanosecond totals divided by 1e6).
+      assert.ok((result.timings.totalDurationMs ?? 0) > 0 && (result.timings.totalDurationMs ?? 0) < 60_000, String(result.timings.totalDurationMs));
+      const rawTotal = (result.wire.responseBody as { total_duration: number }).total_duration;
+      assert.equal(result.timings.totalDurationMs, rawTotal / 1e6);
+      assert.deepEqual(result.servedBy, { endpointId: 'default', provider: 'ollama', baseUrl: simulator.url });
+      assert.equal(provider.endpointId, 'default');
+      assert.equal(provider.specificationVersion, 'v2');
       assert.ok(result.timeToFirstByteMs >= 0 && result.elapsedMs >= result.timeToFirstByteMs);
 
       const { wire } = result;
@@ -208,13 +214,15 @@ for (const transport of transports) {
       assert.equal((result.wire.responseBody as { message: { content: string } }).message.content, result.content);
     });
 
-    test('maps generation options to snake_case and keep_alive, sending only what is set', async () => {
-      const provider = createProvider({ baseUrl: simulator.url });
+    test('maps generation options to snake_case, keep_alive and num_ctx from its settings, sending only what is set', async () => {
+      const bare = await createProvider({ baseUrl: simulator.url }).chat(chatRequest());
+      const bareBody = bare.wire.requestBody as Record<string, unknown>;
+      assert.equal('keep_alive' in bareBody, false);
+      assert.equal('options' in bareBody, false);
+
+      const provider = createProvider({ baseUrl: simulator.url, keepAlive: '10m', numCtx: 8192 });
       const result = await provider.chat(
-        chatRequest({
-          options: { temperature: 0, seed: 42, numCtx: 8192, numPredict: 256, topP: 0.5, topK: 10, stop: ['\n\n'] },
-          keepAlive: '10m',
-        }),
+        chatRequest({ options: { temperature: 0, seed: 42, maxOutputTokens: 256, topP: 0.5, topK: 10, stop: ['\n\n'] } }),
       );
       const body = result.wire.requestBody as Record<string, unknown>;
       assert.deepEqual(body.options, {
@@ -229,10 +237,14 @@ for (const transport of transports) {
       assert.equal(body.keep_alive, '10m');
       assert.equal(body.model, model);
 
-      const partial = await provider.chat(chatRequest({ options: { seed: 7 }, keepAlive: 0 }));
+      // A call's providerOptions.ollama override the settings; other kinds' options are ignored.
+      const partial = await provider.chat(
+        chatRequest({ options: { seed: 7 }, providerOptions: { ollama: { keepAlive: 0, numCtx: 2048 }, openai: { user: 'x' } } }),
+      );
       const partialBody = partial.wire.requestBody as Record<string, unknown>;
-      assert.deepEqual(partialBody.options, { seed: 7 });
+      assert.deepEqual(partialBody.options, { seed: 7, num_ctx: 2048 });
       assert.equal(partialBody.keep_alive, 0);
+      await assert.rejects(provider.chat(chatRequest({ providerOptions: { ollama: { numCtx: 'big' } } })), /providerOptions\.ollama\.numCtx must be a positive integer/);
     });
 
     test('redacts Authorization and API-key headers in the wire record, still sending them', async () => {
@@ -252,14 +264,22 @@ for (const transport of transports) {
       assert.equal(recorded.includes('k3y'), false);
     });
 
-    test('an unknown model is model_not_found: final, with a useful message', async () => {
-      const provider = createProvider({ baseUrl: simulator.url });
+    test('an unknown model is model_not_found: final for the endpoint, named in the message with the model', async () => {
+      const provider = createProvider({ baseUrl: simulator.url, endpointId: 'gpu-7' });
       const error = await expectCallError(provider.chat(chatRequest({ model: 'nope:7b' })), 'model_not_found');
       assert.equal(error.isRetryable, false);
       assert.equal(error.statusCode, 404);
       assert.equal(error.url, `${simulator.url}/api/chat`);
-      assert.match(error.message, new RegExp(`^Ollama at ${simulator.url}: model "nope:7b" not found, try pulling it first \\(404\\)`));
+      assert.match(error.message, new RegExp(`^Ollama endpoint "gpu-7" at ${simulator.url}: model "nope:7b" not found, try pulling it first \\(404\\)`));
       assert.match(error.responseBody ?? '', /not found/);
+      assert.deepEqual(error.servedBy, { endpointId: 'gpu-7', provider: 'ollama', baseUrl: simulator.url });
+      // The failed chat request, as sent, for the lake.
+      assert.equal(error.request?.url, `${simulator.url}/api/chat`);
+      assert.equal((error.request?.requestBody as { model: string }).model, 'nope:7b');
+      // The lookup says the same, naming the endpoint; it sent no chat request.
+      const lookup = await expectCallError(provider.describeModel('nope:7b'), 'model_not_found');
+      assert.equal(lookup.servedBy?.endpointId, 'gpu-7');
+      assert.equal(lookup.request, undefined);
     });
 
     test('a plain-text 404 (wrong base URL) is bad_request saying it is not an Ollama server', async () => {
@@ -273,7 +293,7 @@ for (const transport of transports) {
     test('400 is bad_request (final) with the server message', async () => {
       const provider = createProvider({ baseUrl: simulator.url });
       // A unit-less keep_alive string is a 400 on Ollama.
-      const error = await expectCallError(provider.chat(chatRequest({ keepAlive: '3600' })), 'bad_request');
+      const error = await expectCallError(provider.chat(chatRequest({ providerOptions: { ollama: { keepAlive: '3600' } } })), 'bad_request');
       assert.equal(error.statusCode, 400);
       assert.equal(error.isRetryable, false);
       assert.match(error.message, /bad request for model "llama3.2:latest" \(400\) on POST \/api\/chat: \S/);
@@ -696,6 +716,23 @@ test('node:http transport: an idle pooled socket is closed after idleSocketTimeo
     assert.equal(server.connections.closed, 0);
     await waitFor(() => server.connections.closed === 1, 'the idle socket to be closed');
     await assert.rejects(transport.request(`${server.url.replace('//', '//user:secret@')}/api/tags`, { method: 'GET', headers: {} }), /credentials/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('node:http transport: close() closes the pooled keep-alive sockets at once', async () => {
+  const server = await startRawServer(completeAnswer);
+  try {
+    // Idle sockets would otherwise stay pooled for a minute.
+    const provider = createOllamaProvider({ baseUrl: server.url, stream: false });
+    await provider.chat(chatRequest());
+    await provider.chat(chatRequest());
+    assert.equal(server.connections.opened, 1);
+    assert.equal(server.connections.closed, 0);
+    await provider.close();
+    await waitFor(() => server.connections.closed === 1, 'the pooled socket to be closed by close()');
+    await provider.close(); // idempotent
   } finally {
     await server.close();
   }

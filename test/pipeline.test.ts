@@ -95,12 +95,16 @@ for (const dialect of dialects) {
           const prompt = fs.readFileSync(path.join(lakeRoot, run!.lake_dir!, 'prompt.txt'), 'utf8');
           assert.ok(prompt.includes('Anakin Skywalker & Padmé Amidala'), 'evidence reaches the prompt unescaped');
           const request = JSON.parse(fs.readFileSync(path.join(lakeRoot, run!.lake_dir!, 'request.json'), 'utf8'));
-          assert.equal(request.body.options.temperature, 0);
-          assert.equal(request.body.options.seed, 42, 'the configured seed is sent');
+          assert.equal(request.wire.body.options.temperature, 0);
+          assert.equal(request.wire.body.options.seed, 42, 'the configured seed is sent');
+          assert.equal(request.wire.body.keep_alive, '5m', 'the configured keep-alive is an Ollama setting of the endpoint');
+          assert.deepEqual(request.endpoint, { endpointId: 'default', provider: 'ollama', baseUrl: simulator.url });
+          assert.equal(run!.provider, 'ollama');
+          assert.equal(run!.base_url, simulator.url);
           const metrics = JSON.parse(run!.metrics!);
           assert.equal(typeof metrics.model.details.family, 'string', 'model details from /api/show are kept');
-          assert.ok(metrics.totalDurationNs > 0 && metrics.evalDurationNs > 0);
-          assert.equal(typeof request.body.format, 'object');
+          assert.ok(metrics.totalDurationMs > 0 && metrics.evalDurationMs > 0, 'server timings in milliseconds');
+          assert.equal(typeof request.wire.body.format, 'object');
         }
         assert.equal(fs.readdirSync(lakeRoot, { recursive: true }).filter((name) => String(name).includes('.incoming-')).length, 0);
       } finally {
@@ -119,7 +123,7 @@ for (const dialect of dialects) {
           assert.ok(!fs.readFileSync(path.join(lakeRoot, artifact.lake_path), 'utf8').includes('sk-very-secret-token'));
         }
         const request = JSON.parse(fs.readFileSync(path.join(lakeRoot, details.runs[0]!.lake_dir!, 'request.json'), 'utf8'));
-        assert.equal(request.headers.authorization ?? request.headers.Authorization, '[redacted]');
+        assert.equal(request.wire.headers.authorization ?? request.wire.headers.Authorization, '[redacted]');
       } finally {
         await holocron.close();
       }
@@ -174,7 +178,7 @@ for (const dialect of dialects) {
         assert.equal(details.job.status, 'DEADLETTER');
         assert.equal(details.job.attempt_count, 1, 'no retries burnt');
         assert.equal(details.job.last_error_code, 'model_not_found');
-        assert.match(details.job.last_error!, /llama9000:70b.*not found/);
+        assert.match(details.job.last_error!, new RegExp(`^Ollama endpoint "default" at ${simulator.url}: model "llama9000:70b" not found`));
       } finally {
         await holocron.close();
       }

@@ -9,6 +9,41 @@ const positiveInteger = z.number().int().positive();
 const maxSeconds = 2_073_600;
 const atMost = [maxSeconds, 'must be at most 2073600 (24 days)'] as const;
 const seconds = z.number().positive().max(...atMost);
+// z.string().url() alone takes "localhost:11434" (scheme "localhost:") and ftp:// or file:// URLs.
+const httpUrl = z.string().url().regex(/^https?:\/\//i, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434');
+const modelName = z.string().trim().min(1, 'a model name, not blank');
+// What Ollama reads: a Go duration ("5m", "1h30m") or seconds; negative keeps the model loaded.
+const keepAliveDuration = z.union([z.number(), z.string().refine(isGoDuration, 'a duration such as "5m" or "1h30m", or a number of seconds')]);
+
+/** What every endpoint has, whatever its backend kind. */
+const endpointCommon = {
+  /** Stable name of the endpoint: recorded with every attempt it serves, and the key of its in-flight limit. */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-" (at most 64), e.g. "gpu-1"'),
+  baseUrl: httpUrl,
+  /** The models it serves; absent: any (a model it lacks is then found out when asked). */
+  models: z.array(modelName).min(1, 'list at least one model, or leave "models" out').optional(),
+  /** The most requests in flight to it from one process (the ceiling of its adaptive limit); absent: no own limit. */
+  maxInFlight: positiveInteger.optional(),
+};
+
+/** An Ollama server. Settings left out are taken from the `ollama` section. */
+export const ollamaEndpointSchema = z
+  .object({
+    ...endpointCommon,
+    kind: z.literal('ollama'),
+    stream: z.boolean().optional(),
+    keepAlive: keepAliveDuration.optional(),
+    numCtx: positiveInteger.optional(),
+    timeoutSeconds: seconds.optional(),
+    firstByteTimeoutSeconds: seconds.optional(),
+  })
+  .strict();
+
+/** One configured endpoint; each backend kind adds its schema here and registers a factory in `src/providers/backend-kinds.ts`. */
+export const endpointSchema = z.discriminatedUnion('kind', [ollamaEndpointSchema]);
+
+export type EndpointSetting = z.infer<typeof endpointSchema>;
+export type EndpointKind = EndpointSetting['kind'];
 
 export const configSchema = z
   .object({
@@ -20,18 +55,29 @@ export const configSchema = z
     interrogations: z.object({ directory: z.string().min(1).nullable() }).strict(),
     ollama: z
       .object({
-        // z.string().url() alone takes "localhost:11434" (scheme "localhost:") and ftp:// or file:// URLs.
-        baseUrl: z.string().url().regex(/^https?:\/\//i, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434'),
-        model: z.string().trim().min(1, 'a model name, not blank').nullable(),
+        baseUrl: httpUrl,
+        model: modelName.nullable(),
         temperature: z.number().min(0).max(2),
         seed: z.number().int().nullable(),
         numCtx: z.number().int().positive().nullable(),
         numPredict: z.number().int().min(-2).nullable(),
         timeoutSeconds: seconds,
         firstByteTimeoutSeconds: seconds,
-        // What Ollama reads: a Go duration ("5m", "1h30m") or seconds; negative keeps the model loaded.
-        keepAlive: z.union([z.number(), z.string().refine(isGoDuration, 'a duration such as "5m" or "1h30m", or a number of seconds')]),
+        keepAlive: keepAliveDuration,
         stream: z.boolean(),
+      })
+      .strict(),
+    backends: z
+      .object({
+        /** Empty: one endpoint, `default`, built from the `ollama` section (OLLAMA_* variables, --ollama-url). */
+        endpoints: z.array(endpointSchema).superRefine((endpoints, context) => {
+          const seen = new Map<string, number>();
+          endpoints.forEach((endpoint, index) => {
+            const first = seen.get(endpoint.id);
+            if (first === undefined) seen.set(endpoint.id, index);
+            else context.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'id'], message: `the id "${endpoint.id}" is already used by endpoint ${first + 1}` });
+          });
+        }),
       })
       .strict(),
     worker: z

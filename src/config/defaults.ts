@@ -1,3 +1,5 @@
+import type { EndpointSetting } from './config-schema.ts';
+
 /**
  * Every default in one place. Layers on top, each overriding the one before:
  * defaults → config file (holocron.config.json) → environment → command-line flags.
@@ -41,6 +43,13 @@ export const defaults = {
     keepAlive: '5m',
     /** Streaming is Ollama's default; it also lets us notice a stalled generation. */
     stream: true,
+  },
+  backends: {
+    /**
+     * LLM endpoints, each `{ id, kind: 'ollama', baseUrl, models?, maxInFlight?, … }`. Empty: one endpoint
+     * with id `default`, built from the `ollama` section above.
+     */
+    endpoints: [] as EndpointSetting[],
   },
   worker: {
     /** Null: `{hostname}-{pid}`. */

@@ -108,14 +108,38 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
+      const endpoint = describeEndpointIssue(merged, issue.path);
+      if (endpoint) return `${(sources.get('backends.endpoints') ?? 'configuration').replace(/ \(backends\.endpoints\)$/, '')}: ${endpoint}${issue.message}${givenValue(getPath(merged, issue.path.join('.')))}`;
       const key = issue.path.join('.');
       const source = sources.get(key) ?? (key ? `setting ${key}` : 'configuration');
-      const given = getPath(merged, key);
-      return `${source}: ${issue.message}${given !== undefined && typeof given !== 'object' ? ` (got ${JSON.stringify(given)})` : ''}`;
+      return `${source}: ${issue.message}${givenValue(getPath(merged, key))}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
+  const ollamaUrlSource = sources.get('ollama.baseUrl');
+  if (parsed.data.backends.endpoints.length > 0 && ollamaUrlSource?.startsWith('flag ')) {
+    const ids = parsed.data.backends.endpoints.map((endpoint) => `"${endpoint.id}"`).join(', ');
+    throw new ConfigError(
+      `Invalid configuration:\n  ${ollamaUrlSource}: it sets the default endpoint, but the configuration lists its endpoints ` +
+        `(${ids} in ${(sources.get('backends.endpoints') ?? 'configuration').replace(/ \(backends\.endpoints\)$/, '')}); change the list instead`,
+    );
+  }
   return { config: parsed.data, configFile, sources: origins };
+}
+
+function givenValue(given: unknown): string {
+  return given !== undefined && given !== null && typeof given !== 'object' ? ` (got ${JSON.stringify(given)})` : '';
+}
+
+/** `endpoint "gpu-2" (backends.endpoints[1]) baseUrl: ` for an issue inside the endpoint list, else ''. */
+function describeEndpointIssue(merged: Record<string, unknown>, issuePath: readonly (string | number)[]): string {
+  if (issuePath[0] !== 'backends' || issuePath[1] !== 'endpoints' || typeof issuePath[2] !== 'number') return '';
+  const index = issuePath[2];
+  const endpoint = (getPath(merged, 'backends.endpoints') as unknown[] | undefined)?.[index];
+  const id = endpoint !== null && typeof endpoint === 'object' ? (endpoint as { id?: unknown }).id : undefined;
+  const name = typeof id === 'string' && id !== '' ? `endpoint "${id}" (backends.endpoints[${index}])` : `endpoint ${index + 1} (backends.endpoints[${index}])`;
+  const field = issuePath.slice(3).join('.');
+  return `${name}${field ? ` ${field}` : ''}: `;
 }
 
 function findConfigFile(explicit: string | undefined, cwd: string): string | null {

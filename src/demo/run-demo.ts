@@ -68,6 +68,8 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
     lake: { root: path.join(directory, 'lake') },
     evidence: { ...baseConfig.evidence, root: evidenceRoot },
     ollama: { ...baseConfig.ollama, baseUrl, model },
+    // The demo talks to the one server it probed (or started): the default endpoint.
+    backends: { endpoints: [] },
     worker: { ...baseConfig.worker, concurrency: 4, pollSeconds: 0.2, id: 'demo-worker' },
     retry: { baseDelaySeconds: 0.1, maxDelaySeconds: 1 },
   };

@@ -1,4 +1,4 @@
-import type { GenerationOptions, JsonSchema } from '../providers/llm-provider.ts';
+import type { GenerationOptions, JsonSchema, ProviderOptions } from '../providers/llm-provider.ts';
 
 /**
  * An interrogation is one kind of question we put to a model: a prompt template, the JSON Schema its
@@ -27,6 +27,8 @@ export interface Interrogation {
 export interface InterrogationDefaults {
   model?: string;
   options?: GenerationOptions;
+  /** Options for one backend kind (e.g. `{ ollama: { numCtx: 8192 } }`), over the endpoint's settings. */
+  providerOptions?: ProviderOptions;
   maxAttempts?: number;
   priority?: number;
 }

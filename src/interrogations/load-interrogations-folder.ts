@@ -13,14 +13,17 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { jobRequestBounds } from '../pipeline/job-request-contract.ts';
-import type { Interrogation } from './interrogation.ts';
+import type { Interrogation, InterrogationDefaults } from './interrogation.ts';
 import { compileJsonSchema } from '../validation/output-validator.ts';
 
 const generationOptionsSchema = z
   .object({
     temperature: z.number().min(0).optional(),
     seed: z.number().int().optional(),
+    /** Ollama's context window (`num_ctx`): sent to Ollama endpoints as `providerOptions.ollama.numCtx`. */
     numCtx: z.number().int().positive().optional(),
+    maxOutputTokens: z.number().int().optional(),
+    /** The seed's (Ollama's) name for `maxOutputTokens`. */
     numPredict: z.number().int().optional(),
     topP: z.number().min(0).max(1).optional(),
     topK: z.number().int().nonnegative().optional(),
@@ -176,11 +179,25 @@ async function loadInterrogationFile(absolutePath: string): Promise<{ interrogat
     promptTemplate,
     outputSchema: file.outputSchema,
     inputSchema,
-    defaults: file.defaults ?? {},
+    defaults: interrogationDefaults(file.defaults),
     ...(file.rubric === undefined ? {} : { rubric: file.rubric }),
     source: absolutePath,
   };
   return { interrogation, problems };
+}
+
+/** A file's defaults in the neutral form: `numPredict` is `maxOutputTokens`, `numCtx` an Ollama option. */
+function interrogationDefaults(defaults: InterrogationFile['defaults']): InterrogationDefaults {
+  if (defaults === undefined) return {};
+  const { options, ...rest } = defaults;
+  if (options === undefined) return rest;
+  const { numCtx, numPredict, maxOutputTokens, ...neutral } = options;
+  const maximum = maxOutputTokens ?? numPredict;
+  return {
+    ...rest,
+    options: { ...neutral, ...(maximum === undefined ? {} : { maxOutputTokens: maximum }) },
+    ...(numCtx === undefined ? {} : { providerOptions: { ollama: { numCtx } } }),
+  };
 }
 
 /** Loads and checks every `*.json` interrogation in `directory`; throws `InterrogationFolderError` listing all problems. */

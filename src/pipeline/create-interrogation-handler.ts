@@ -3,6 +3,12 @@
  * what was wrong with its previous answer, on a retry), call the model with the output schema, refuse a
  * truncated or invalid answer (fail closed), and keep everything — request, response, evidence, prompt,
  * output or error — in the lake, whatever the outcome.
+ *
+ * Endpoints: the job's model goes to the endpoints that may serve it (`ProviderSet.candidatesFor`), in
+ * order. A model missing on one endpoint is final for that endpoint only: the next one is tried in the
+ * same attempt, and only when none has it does the job dead-letter (with one endpoint: at once, the
+ * error naming the endpoint and the model). The attempt records the endpoint that actually served its
+ * call, read from the call's result or error.
  */
 import { buildEvidenceBundle, type EvidenceBundle } from '../evidence/build-evidence-bundle.ts';
 import type { InterrogationRegistry } from '../interrogations/interrogation-registry.ts';
@@ -12,25 +18,28 @@ import type { Lake, LakeFile } from '../lake/lake.ts';
 import { LlmCallError } from '../providers/llm-call-error.ts';
 import type {
   GenerationOptions,
-  LlmProviderV1,
   ModelDescription,
+  ServedBy,
   StructuredChatRequest,
   StructuredChatResult,
+  WireRequest,
 } from '../providers/llm-provider.ts';
+import type { ProviderSet } from '../providers/provider-factory.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { AttemptError } from '../queue/record-outcomes.ts';
 import type { HandlerRecord, HandlerResult, JobHandler } from '../worker/job-handler.ts';
+import { requestRecord } from './request-record.ts';
 
 export interface InterrogationHandlerOptions {
   registry: InterrogationRegistry;
-  provider: LlmProviderV1;
+  /** The endpoints' providers, shared by every worker of the process. */
+  providers: ProviderSet;
   lake: Lake;
   evidence: { root: string; maxItemChars: number; maxTotalChars: number };
   /** The model for jobs without a hint; null: the interrogation's default. */
   model: string | null;
   /** Generation options from the configuration; an interrogation's own defaults override them. */
   generation: GenerationOptions;
-  keepAlive?: string | number;
 }
 
 /** Used when neither the job, the configuration nor the interrogation names a model. */
@@ -45,12 +54,12 @@ interface Failure {
 const retryPromptCodes: Record<string, PreviousFailure['kind']> = { invalid_output: 'invalid_output', truncated: 'truncated' };
 
 export function createInterrogationHandler(options: InterrogationHandlerOptions): JobHandler {
-  const { registry, provider, lake } = options;
+  const { registry, providers, lake } = options;
 
   return async function handleInterrogation(job: ClaimedJob, context): Promise<HandlerResult> {
     const startedAt = new Date();
     const files: LakeFile[] = [];
-    const record: HandlerRecord = { provider: provider.provider, baseUrl: provider.baseUrl };
+    const record: HandlerRecord = {};
     let failure: Failure | null = null;
     let output: unknown;
 
@@ -63,35 +72,33 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       const prompt = renderPrompt(interrogation, { input: job.input, bundle, previousFailure });
       files.push({ name: 'prompt.txt', type: 'prompt', content: prompt.promptText });
 
+      const providerOptions = interrogation.defaults.providerOptions;
       const request: StructuredChatRequest = {
         model: job.modelHint ?? options.model ?? interrogation.defaults.model ?? fallbackModel,
         messages: prompt.messages,
         schema: interrogation.outputSchema,
         options: generationOptions(interrogation, options),
-        keepAlive: options.keepAlive,
+        ...(providerOptions === undefined ? {} : { providerOptions }),
       };
       record.modelName = request.model;
-      record.options = request.options;
+      record.options = providerOptions === undefined ? request.options : { ...request.options, providerOptions };
 
-      let result: StructuredChatResult;
-      try {
-        const model = await provider.describeModel(request.model, { signal: context.signal });
-        describeInto(record, model);
-        result = await provider.chat(request, { signal: context.signal });
-      } catch (error) {
-        files.push(jsonFile('request.json', 'request', requestOf(provider, request, error)));
+      const call = await callSomeEndpoint(providers, request, context.signal, record);
+      files.push(jsonFile('request.json', 'request', requestRecord(request, call.servedBy, call.wire)));
+      if (call.servedBy !== null) {
+        record.endpointId = call.servedBy.endpointId;
+        record.provider = call.servedBy.provider;
+        record.baseUrl = call.servedBy.baseUrl;
+      }
+      if (call.result === undefined) {
+        const error = call.error;
         if (LlmCallError.isInstance(error) && error.responseBody !== undefined) {
           files.push(jsonFile('response.json', 'response', { status: error.statusCode ?? null, body: error.responseBody }));
         }
         throw error;
       }
+      const result = call.result;
 
-      files.push(jsonFile('request.json', 'request', {
-        url: result.wire.url,
-        method: result.wire.method,
-        headers: result.wire.requestHeaders,
-        body: result.wire.requestBody,
-      }));
       files.push(jsonFile('response.json', 'response', {
         status: result.wire.status,
         streamed: result.wire.streamed,
@@ -203,9 +210,74 @@ function describeInto(record: HandlerRecord, model: ModelDescription): void {
   record.metrics = { ...(record.metrics as object | undefined), model: { details: model.details ?? null, capabilities: model.capabilities ?? null } };
 }
 
-function requestOf(provider: LlmProviderV1, request: StructuredChatRequest, error: unknown) {
-  const url = LlmCallError.isInstance(error) ? error.url : provider.baseUrl;
-  return { url, request, note: 'the call failed before a complete exchange; this is the request as Holocron built it' };
+type EndpointCall =
+  | { result: StructuredChatResult; error?: undefined; servedBy: ServedBy; wire: WireRequest }
+  | { result?: undefined; error: unknown; servedBy: ServedBy | null; wire: WireRequest | null };
+
+/**
+ * Describes the model and calls it on the first endpoint that has it. A model missing on an endpoint
+ * moves on to the next candidate; any other failure ends the attempt there. Who served (or failed) the
+ * call is read from its result or error, never assumed from the provider asked.
+ */
+async function callSomeEndpoint(
+  providers: ProviderSet,
+  request: StructuredChatRequest,
+  signal: AbortSignal,
+  record: HandlerRecord,
+): Promise<EndpointCall> {
+  const candidates = providers.candidatesFor(request.model);
+  if (candidates.length === 0) {
+    const served = providers.endpoints.map((endpoint) => `"${endpoint.id}" (${endpoint.models?.join(', ') ?? 'any'})`).join(', ');
+    return {
+      error: new PermanentJobError('model_not_found', `no endpoint is configured to serve model "${request.model}"; endpoints and their models: ${served}`),
+      servedBy: null,
+      wire: null,
+    };
+  }
+  const lacking: LlmCallError[] = [];
+  for (const provider of candidates) {
+    let servedBy: ServedBy = { endpointId: provider.endpointId, provider: provider.provider, baseUrl: provider.baseUrl };
+    try {
+      const model = await provider.describeModel(request.model, { signal });
+      servedBy = model.servedBy;
+      describeInto(record, model);
+      const result = await provider.chat(request, { signal });
+      noteLacking(record, lacking);
+      return { result, servedBy: result.servedBy, wire: result.wire };
+    } catch (error) {
+      const callError = LlmCallError.isInstance(error) ? error : undefined;
+      if (callError?.code === 'model_not_found') lacking.push(callError);
+      noteLacking(record, lacking);
+      const failedAt = callError?.servedBy ?? servedBy;
+      const wire = callError?.request ?? null;
+      if (callError?.code !== 'model_not_found') return { error, servedBy: failedAt, wire };
+      if (lacking.length === candidates.length) {
+        // Every endpoint that may serve the model lacks it: final for the job.
+        const finalError =
+          lacking.length === 1
+            ? callError
+            : new PermanentJobError('model_not_found', `model "${request.model}" is on none of the endpoints that may serve it: ${lacking.map((each) => each.message).join('; ')}`);
+        return { error: finalError, servedBy: failedAt, wire };
+      }
+      clearModel(record, request.model);
+    }
+  }
+  throw new Error('unreachable: every candidate endpoint was tried');
+}
+
+/** The endpoints tried first that lacked the model, kept in the attempt's metrics. */
+function noteLacking(record: HandlerRecord, lacking: readonly LlmCallError[]): void {
+  if (lacking.length === 0) return;
+  record.metrics = {
+    ...(record.metrics as object | undefined),
+    endpointsWithoutModel: lacking.map((error) => error.servedBy?.endpointId ?? error.url),
+  };
+}
+
+function clearModel(record: HandlerRecord, model: string): void {
+  record.modelName = model;
+  delete record.modelTag;
+  delete record.modelDigest;
 }
 
 function classifyFailure(error: unknown): Failure {

@@ -1,7 +1,10 @@
 /**
  * The single error type LLM providers throw. It carries its context so callers (and the job's
- * `last_error`) can say exactly what happened, and `isRetryable` so the queue knows whether to retry.
+ * `last_error`) can say exactly what happened, `isRetryable` so the queue knows whether to retry, and
+ * which endpoint failed the call (`servedBy`), so the audit names the server that actually answered.
  */
+import type { ServedBy, WireRequest } from './llm-provider.ts';
+
 export type LlmErrorCode =
   | 'connection_failed' // refused, reset, DNS: the server could not be reached
   | 'connection_dropped' // the connection closed before the answer was complete
@@ -9,7 +12,7 @@ export type LlmErrorCode =
   | 'server_busy' // 503, e.g. Ollama's "maximum pending requests exceeded"
   | 'rate_limited' // 429
   | 'server_error' // 5xx other than 503, or an error line mid-stream
-  | 'model_not_found' // 404 for the model: final, retrying cannot help
+  | 'model_not_found' // 404 for the model: final for THIS endpoint (another one may have it)
   | 'bad_request' // 400: the request itself is wrong, final
   | 'invalid_response' // the server answered 200 with something that is not its protocol
   | 'aborted'; // the caller cancelled (lease lost, shutdown)
@@ -32,6 +35,10 @@ export interface LlmCallErrorOptions {
   responseBody?: string;
   /** Seconds the server asked us to wait (`Retry-After`), when it did. */
   retryAfterSeconds?: number;
+  /** The endpoint the failed call went to. */
+  servedBy?: ServedBy;
+  /** The request that failed, as sent (chat calls). */
+  request?: WireRequest;
   cause?: unknown;
 }
 
@@ -42,7 +49,10 @@ export class LlmCallError extends Error {
   readonly statusCode?: number;
   readonly responseBody?: string;
   readonly retryAfterSeconds?: number;
+  /** False when retrying the same call on the same endpoint cannot help. */
   readonly isRetryable: boolean;
+  readonly servedBy?: ServedBy;
+  readonly request?: WireRequest;
 
   constructor(options: LlmCallErrorOptions) {
     super(options.message, { cause: options.cause });
@@ -52,6 +62,8 @@ export class LlmCallError extends Error {
     this.responseBody = options.responseBody;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.isRetryable = retryableCodes.has(options.code);
+    this.servedBy = options.servedBy;
+    this.request = options.request;
   }
 
   static isInstance(value: unknown): value is LlmCallError {

@@ -1,11 +1,22 @@
 /**
  * The one small, versioned interface every LLM backend implements (Ollama native today; OpenAI-compatible
- * servers and pools of servers later). The worker only ever talks to this interface.
+ * servers and pools of servers later). The worker's pipeline only ever talks to this interface.
  *
  * Terminology:
- * - provider: a configured client for one LLM server (base URL + settings).
+ * - endpoint: one configured LLM server (`backends.endpoints[]` in the configuration, or the default one
+ *   built from `ollama.*`), named by a stable `endpointId`.
+ * - provider: the client object for one endpoint, built once per process by the provider factory
+ *   (`provider-factory.ts`) from the endpoint's backend kind (`backend-kinds.ts`).
  * - structured chat: a chat request whose answer must be JSON matching `schema`.
  * - wire: the exact request and response bodies as they crossed HTTP, kept for the audit lake.
+ *
+ * Units: every duration in this interface is in **milliseconds** (a float; sub-millisecond precision
+ * is kept). Providers convert their servers' units (Ollama reports nanoseconds).
+ *
+ * Versions: v2 (this one) removed Ollama-only notions from the request (keep-alive and context size are
+ * Ollama settings now, or per-call `providerOptions.ollama`), renamed `numPredict` to
+ * `maxOutputTokens`, moved timings from nanoseconds to milliseconds, and added `endpointId`, the
+ * served-by record on results and errors, and `close()`.
  */
 
 /** A JSON Schema document (draft 2020-12 or 07), kept as plain data. */
@@ -20,14 +31,19 @@ export interface ChatMessage {
 export interface GenerationOptions {
   temperature?: number;
   seed?: number;
-  /** Context window in tokens (Ollama `num_ctx`). */
-  numCtx?: number;
-  /** Maximum tokens to generate (Ollama `num_predict`, OpenAI `max_tokens`). */
-  numPredict?: number;
+  /** Most tokens to generate (Ollama `num_predict`, OpenAI `max_tokens`). */
+  maxOutputTokens?: number;
   topP?: number;
   topK?: number;
   stop?: string[];
 }
+
+/**
+ * Per-call options for one backend kind, keyed by the kind (`{ ollama: { numCtx: 8192 } }`), in the
+ * style of vercel/ai's `providerOptions`. A provider reads only its own key and ignores the others, so
+ * one request can carry options for several kinds.
+ */
+export type ProviderOptions = Record<string, Record<string, unknown>>;
 
 export interface StructuredChatRequest {
   model: string;
@@ -35,8 +51,7 @@ export interface StructuredChatRequest {
   /** The JSON Schema the answer must satisfy (Ollama `format`, OpenAI `response_format.json_schema.schema`). */
   schema: JsonSchema;
   options?: GenerationOptions;
-  /** How long the server keeps the model loaded afterwards: seconds, or a duration string such as "10m". */
-  keepAlive?: string | number;
+  providerOptions?: ProviderOptions;
 }
 
 /** Why generation stopped, normalised across providers. `length` means the output may be cut off mid-JSON. */
@@ -47,20 +62,36 @@ export interface ChatUsage {
   completionTokens?: number;
 }
 
-/** Server-reported timings, in nanoseconds (Ollama's unit). */
+/** Server-reported timings, in milliseconds (absent when the server does not report them). */
 export interface ChatTimings {
-  totalDurationNs?: number;
-  loadDurationNs?: number;
-  promptEvalDurationNs?: number;
-  evalDurationNs?: number;
+  /** The whole request on the server, model loading included. */
+  totalDurationMs?: number;
+  /** Loading the model into memory. */
+  loadDurationMs?: number;
+  /** Evaluating the prompt. */
+  promptEvalDurationMs?: number;
+  /** Generating the answer. */
+  evalDurationMs?: number;
 }
 
-/** What crossed the wire, for the lake. Never contains secrets: headers are redacted. */
-export interface WireExchange {
+/** Which endpoint served a call (or failed it): the audit records this, not the provider it was asked of. */
+export interface ServedBy {
+  endpointId: string;
+  /** The backend kind, e.g. `ollama`. */
+  provider: string;
+  baseUrl: string;
+}
+
+/** A request as it went out on the wire. Never contains secrets: headers are redacted. */
+export interface WireRequest {
   url: string;
   method: 'POST' | 'GET';
   requestHeaders: Record<string, string>;
   requestBody: unknown;
+}
+
+/** What crossed the wire, for the lake. */
+export interface WireExchange extends WireRequest {
   status: number;
   streamed: boolean;
   /** For a streamed answer: the chunks merged into one final response object (content concatenated). */
@@ -83,6 +114,7 @@ export interface StructuredChatResult {
   timeToFirstByteMs: number;
   /** Milliseconds from sending the request to the end of the answer. */
   elapsedMs: number;
+  servedBy: ServedBy;
   wire: WireExchange;
 }
 
@@ -96,18 +128,27 @@ export interface ModelDescription {
   details?: Record<string, unknown>;
   parameters?: string;
   capabilities?: string[];
+  /** The endpoint that described it. */
+  servedBy: ServedBy;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface LlmProviderV1 {
-  readonly specificationVersion: 'v1';
-  /** e.g. `ollama`. */
+export interface LlmProviderV2 {
+  readonly specificationVersion: 'v2';
+  /** The backend kind, e.g. `ollama`. */
   readonly provider: string;
+  /** The configured endpoint's id (`default` for the one built from `ollama.*`); stable for the process. */
+  readonly endpointId: string;
   readonly baseUrl: string;
   chat(request: StructuredChatRequest, options?: CallOptions): Promise<StructuredChatResult>;
   /** Name, tag, digest and details of a model; implementations cache this per provider instance. */
   describeModel(model: string, options?: CallOptions): Promise<ModelDescription>;
+  /** Lets go of pooled connections; calls after it fail. Idempotent. */
+  close(): Promise<void>;
 }
+
+/** The interface's current version, for code that does not care which. */
+export type LlmProvider = LlmProviderV2;

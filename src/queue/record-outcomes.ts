@@ -16,6 +16,8 @@ import { databaseNow } from './database-now.ts';
 /** What an attempt did, for its `runs` row. Times are the worker's clock, epoch milliseconds. */
 export interface AttemptRecord {
   workerId: string;
+  /** The endpoint that served the attempt's call (as the call reported it), its backend kind and base URL. */
+  endpointId?: string | null;
   provider?: string | null;
   baseUrl?: string | null;
   modelName?: string | null;

@@ -70,7 +70,13 @@ export function registerWorkCommand(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         context.logger.info(
-          { mode, database: holocron.database.displayUrl, ollama: holocron.config.ollama.baseUrl, lake: holocron.lake.location, concurrency: holocron.config.worker.concurrency },
+          {
+            mode,
+            database: holocron.database.displayUrl,
+            endpoints: holocron.providers.endpoints.map((endpoint) => `${endpoint.id}=${endpoint.baseUrl}`),
+            lake: holocron.lake.location,
+            concurrency: holocron.config.worker.concurrency,
+          },
           'worker starting',
         );
         const started = performance.now();

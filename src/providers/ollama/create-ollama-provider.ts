@@ -16,11 +16,13 @@ import type {
   ChatUsage,
   FinishReason,
   GenerationOptions,
-  LlmProviderV1,
+  LlmProviderV2,
   ModelDescription,
+  ServedBy,
   StructuredChatRequest,
   StructuredChatResult,
   WireExchange,
+  WireRequest,
 } from '../llm-provider.ts';
 import { CallTimeouts } from './call-timeouts.ts';
 import {
@@ -42,6 +44,8 @@ import { abandonOnAbort } from '../../support/abandon-on-abort.ts';
 export interface OllamaProviderSettings {
   /** Server root, e.g. `http://127.0.0.1:11434` (a trailing slash is tolerated). */
   baseUrl: string;
+  /** The configured endpoint's id, recorded with every call it serves. Default `default`. */
+  endpointId?: string;
   /**
    * Injectable fetch (a proxy, instrumentation, a test double). Without it the provider uses node:http
    * (node:https) over its own keep-alive Agent, which costs far less CPU per request than fetch.
@@ -58,6 +62,23 @@ export interface OllamaProviderSettings {
   idleTimeoutMs?: number;
   /** Extra headers (e.g. Authorization for a proxy). Recorded in the wire exchange only redacted. */
   headers?: Record<string, string>;
+  /**
+   * How long the server keeps the model loaded after a call (`keep_alive`): seconds, or a duration
+   * string such as "10m". Unset: the server's default (5m). A call's `providerOptions.ollama.keepAlive`
+   * overrides it.
+   */
+  keepAlive?: string | number;
+  /**
+   * Context window in tokens (`options.num_ctx`); unset: the model's. Changing it makes Ollama reload the
+   * model. A call's `providerOptions.ollama.numCtx` overrides it.
+   */
+  numCtx?: number;
+}
+
+/** What a call may set in `providerOptions.ollama`. */
+export interface OllamaCallOptions {
+  keepAlive?: string | number;
+  numCtx?: number;
 }
 
 export const defaultFirstByteTimeoutMs = 300_000;
@@ -68,8 +89,14 @@ const secretHeaderPattern = /authorization|api[-_]?key|token|secret|password|coo
 
 const wireRoutes = { chat: '/api/chat', tags: '/api/tags', show: '/api/show' } as const;
 
-export function createOllamaProvider(settings: OllamaProviderSettings): LlmProviderV1 {
+/** Ollama reports durations in nanoseconds; the neutral interface speaks milliseconds. */
+const nanosecondsPerMillisecond = 1e6;
+
+export function createOllamaProvider(settings: OllamaProviderSettings): LlmProviderV2 {
   const baseUrl = normalizeBaseUrl(settings.baseUrl);
+  const endpointId = settings.endpointId ?? 'default';
+  const servedBy: ServedBy = Object.freeze({ endpointId, provider: 'ollama', baseUrl });
+  const defaultCallOptions: OllamaCallOptions = { keepAlive: settings.keepAlive, numCtx: settings.numCtx };
   const streamByDefault = settings.stream ?? true;
   const firstByteTimeoutMs = settings.firstByteTimeoutMs ?? defaultFirstByteTimeoutMs;
   const idleTimeoutMs = settings.idleTimeoutMs ?? defaultIdleTimeoutMs;
@@ -83,12 +110,13 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
   const descriptions = new Map<string, Promise<ModelDescription>>();
 
   function callContext(method: 'GET' | 'POST', route: string, url: string, model?: string): OllamaCallContext {
-    return { baseUrl, url, method, route, model, firstByteTimeoutMs, idleTimeoutMs };
+    return { servedBy, url, method, route, model, firstByteTimeoutMs, idleTimeoutMs };
   }
 
   async function chat(request: StructuredChatRequest, callOptions?: CallOptions): Promise<StructuredChatResult> {
-    const requestBody = buildChatRequestBody(request, streamByDefault);
-    const context = callContext('POST', wireRoutes.chat, chatUrl, request.model);
+    const requestBody = buildChatRequestBody(request, streamByDefault, defaultCallOptions);
+    const wireRequest: WireRequest = { url: chatUrl, method: 'POST', requestHeaders: { ...recordedHeaders }, requestBody };
+    const context: OllamaCallContext = { ...callContext('POST', wireRoutes.chat, chatUrl, request.model), request: wireRequest };
     const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs, callOptions?.signal);
     const startedAt = performance.now();
     try {
@@ -139,16 +167,13 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
       if (answer.prompt_eval_count !== undefined) usage.promptTokens = answer.prompt_eval_count;
       if (answer.eval_count !== undefined) usage.completionTokens = answer.eval_count;
       const timings: ChatTimings = {};
-      if (answer.total_duration !== undefined) timings.totalDurationNs = answer.total_duration;
-      if (answer.load_duration !== undefined) timings.loadDurationNs = answer.load_duration;
-      if (answer.prompt_eval_duration !== undefined) timings.promptEvalDurationNs = answer.prompt_eval_duration;
-      if (answer.eval_duration !== undefined) timings.evalDurationNs = answer.eval_duration;
+      if (answer.total_duration !== undefined) timings.totalDurationMs = answer.total_duration / nanosecondsPerMillisecond;
+      if (answer.load_duration !== undefined) timings.loadDurationMs = answer.load_duration / nanosecondsPerMillisecond;
+      if (answer.prompt_eval_duration !== undefined) timings.promptEvalDurationMs = answer.prompt_eval_duration / nanosecondsPerMillisecond;
+      if (answer.eval_duration !== undefined) timings.evalDurationMs = answer.eval_duration / nanosecondsPerMillisecond;
 
       const wire: WireExchange = {
-        url: chatUrl,
-        method: 'POST',
-        requestHeaders: { ...recordedHeaders },
-        requestBody,
+        ...wireRequest,
         status: response.status,
         streamed,
         responseBody,
@@ -163,6 +188,7 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
         timings,
         timeToFirstByteMs,
         elapsedMs: performance.now() - startedAt,
+        servedBy,
         wire,
       };
     } finally {
@@ -220,6 +246,7 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
       ...(details === undefined ? {} : { details }),
       ...(showBody?.parameters === undefined ? {} : { parameters: showBody.parameters }),
       ...(showBody?.capabilities === undefined ? {} : { capabilities: showBody.capabilities }),
+      servedBy,
     };
   }
 
@@ -254,35 +281,57 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
     }
   }
 
+  let closed: Promise<void> | undefined;
   return {
-    specificationVersion: 'v1',
+    specificationVersion: 'v2',
     provider: 'ollama',
+    endpointId,
     baseUrl,
     chat,
     describeModel,
+    close: () => (closed ??= transport.close()),
   };
 }
 
-/** The `/api/chat` body: camelCase options mapped to Ollama's snake_case; only what is set is sent. */
-export function buildChatRequestBody(request: StructuredChatRequest, stream: boolean) {
-  const options = mapGenerationOptions(request.options);
+/**
+ * The `/api/chat` body: camelCase options mapped to Ollama's snake_case; only what is set is sent.
+ * `keep_alive` and `num_ctx` come from the call's `providerOptions.ollama`, else the endpoint's settings.
+ */
+export function buildChatRequestBody(request: StructuredChatRequest, stream: boolean, settings: OllamaCallOptions = {}) {
+  const own = readOllamaCallOptions(request.providerOptions?.ollama);
+  const keepAlive = own.keepAlive ?? settings.keepAlive;
+  const options = mapGenerationOptions(request.options, own.numCtx ?? settings.numCtx);
   return {
     model: request.model,
     messages: request.messages,
     format: request.schema,
     stream,
     ...(options === undefined ? {} : { options }),
-    ...(request.keepAlive === undefined ? {} : { keep_alive: request.keepAlive }),
+    ...(keepAlive === undefined ? {} : { keep_alive: keepAlive }),
   };
 }
 
-function mapGenerationOptions(options: GenerationOptions | undefined): Record<string, unknown> | undefined {
-  if (options === undefined) return undefined;
+/** The Ollama part of a call's providerOptions; a value of the wrong type is a caller's bug, said plainly. */
+function readOllamaCallOptions(options: Record<string, unknown> | undefined): OllamaCallOptions {
+  if (options === undefined) return {};
+  const { keepAlive, numCtx } = options;
+  if (keepAlive !== undefined && typeof keepAlive !== 'string' && typeof keepAlive !== 'number') {
+    throw new TypeError(`providerOptions.ollama.keepAlive must be a duration string or a number of seconds, not ${JSON.stringify(keepAlive)}`);
+  }
+  if (numCtx !== undefined && !(typeof numCtx === 'number' && Number.isInteger(numCtx) && numCtx > 0)) {
+    throw new TypeError(`providerOptions.ollama.numCtx must be a positive integer, not ${JSON.stringify(numCtx)}`);
+  }
+  return { keepAlive, numCtx };
+}
+
+function mapGenerationOptions(options: GenerationOptions | undefined, numCtx: number | undefined): Record<string, unknown> | undefined {
+  if (options === undefined && numCtx === undefined) return undefined;
   const mapped: Record<string, unknown> = {};
+  options ??= {};
   if (options.temperature !== undefined) mapped.temperature = options.temperature;
   if (options.seed !== undefined) mapped.seed = options.seed;
-  if (options.numCtx !== undefined) mapped.num_ctx = options.numCtx;
-  if (options.numPredict !== undefined) mapped.num_predict = options.numPredict;
+  if (numCtx !== undefined) mapped.num_ctx = numCtx;
+  if (options.maxOutputTokens !== undefined) mapped.num_predict = options.maxOutputTokens;
   if (options.topP !== undefined) mapped.top_p = options.topP;
   if (options.topK !== undefined) mapped.top_k = options.topK;
   if (options.stop !== undefined) mapped.stop = options.stop;

@@ -4,11 +4,15 @@
  * failures, our own timeouts and the caller's abort.
  */
 import { LlmCallError, type LlmErrorCode } from '../llm-call-error.ts';
+import type { ServedBy, WireRequest } from '../llm-provider.ts';
 import type { CallTimeouts } from './call-timeouts.ts';
 
 /** What the error messages need to know about the call. */
 export interface OllamaCallContext {
-  baseUrl: string;
+  /** The endpoint the call went to (its id and base URL name it in every message). */
+  servedBy: ServedBy;
+  /** The chat request as sent, kept on the error for the lake. */
+  request?: WireRequest;
   url: string;
   method: 'GET' | 'POST';
   /** The path, e.g. `/api/chat`. */
@@ -45,8 +49,10 @@ export function createCallError(
 ): LlmCallError {
   return new LlmCallError({
     code,
-    message: `Ollama at ${context.baseUrl}: ${detail}`,
+    message: `Ollama endpoint "${context.servedBy.endpointId}" at ${context.servedBy.baseUrl}: ${detail}`,
     url: context.url,
+    servedBy: context.servedBy,
+    request: context.request,
     statusCode: extra.statusCode,
     responseBody: extra.responseBody === undefined ? undefined : truncateBody(extra.responseBody),
     retryAfterSeconds: extra.retryAfterSeconds,

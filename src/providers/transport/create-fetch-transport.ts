@@ -16,6 +16,8 @@ export function createFetchTransport(fetchFunction: typeof globalThis.fetch): Ht
       });
       return new FetchTransportResponse(response);
     },
+    // The injected fetch owns its connection pool: nothing of ours to close.
+    async close() {},
   };
 }
 

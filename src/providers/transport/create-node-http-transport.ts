@@ -74,6 +74,14 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions = {}):
       }
       return send(target, request);
     },
+    async close() {
+      // The Agents' pooled sockets are unref'd, but a process that closes its providers wants them gone.
+      httpAgent?.destroy();
+      httpsAgent?.destroy();
+      httpAgent = undefined;
+      httpsAgent = undefined;
+      targets.clear();
+    },
   };
 }
 

@@ -33,4 +33,6 @@ export interface HttpTransportResponse {
 export interface HttpTransport {
   /** Resolves when the response headers arrive; the caller must then read the body (or abort). */
   request(url: string, request: HttpTransportRequest): Promise<HttpTransportResponse>;
+  /** Closes pooled connections (sockets in use are destroyed with them). Idempotent. */
+  close(): Promise<void>;
 }
