@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openHolocron, type Holocron } from '../src/holocron.ts';
 import { parseRequestRecord } from '../src/pipeline/request-record.ts';
+import type { LlmProviderV2 } from '../src/providers/llm-provider.ts';
+import { createOllamaProvider } from '../src/providers/ollama/create-ollama-provider.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
@@ -157,6 +159,7 @@ for (const dialect of dialects) {
           assert.equal(details.job.status, 'SUCCEEDED');
           assert.equal(details.runs.length, 1, 'one attempt: the missing model did not cost a retry');
           const [run] = details.runs;
+          assert.equal(run!.endpoint_id, 'full');
           assert.equal(run!.base_url, full.url);
           assert.equal(run!.provider, 'ollama');
           assert.match(run!.model_digest ?? '', /^[0-9a-f]{64}$/, 'the digest comes from the endpoint that served it');
@@ -211,13 +214,16 @@ for (const dialect of dialects) {
         const small1 = await getJobDetails(holocron.database, onSmall!.id);
         assert.equal(small1.job.status, 'SUCCEEDED');
         assert.equal(small1.runs[0]!.base_url, small.url);
+        assert.equal(small1.runs[0]!.endpoint_id, 'small');
         const full1 = await getJobDetails(holocron.database, onFull!.id);
         assert.equal(full1.job.status, 'SUCCEEDED');
         assert.equal(full1.runs[0]!.base_url, full.url);
+        assert.equal(full1.runs[0]!.endpoint_id, 'full');
         assert.equal(JSON.parse(full1.runs[0]!.metrics!).endpointsWithoutModel, undefined, 'no endpoint was asked in vain');
         const none = await getJobDetails(holocron.database, nowhere!.id);
         assert.equal(none.job.status, 'DEADLETTER');
         assert.equal(none.job.attempt_count, 1);
+        assert.equal(none.runs[0]!.endpoint_id, null, 'no endpoint was asked');
         assert.match(none.job.last_error!, /no endpoint is configured to serve model "mistral"; endpoints and their models: "small" \(other:1b\), "full" \(llama3.2, qwen2.5:7b\)/);
         const request = parseRequestRecord(readLake(none.runs[0]!.lake_dir!, 'request.json'));
         assert.equal(request.endpoint, null);
@@ -225,6 +231,35 @@ for (const dialect of dialects) {
         assert.equal(request.request.model, 'mistral');
       } finally {
         await holocron.close();
+      }
+    });
+
+    it('records the endpoint the call reports, not the provider object it was asked of (a pool must not blur the audit)', async () => {
+      const inner = createOllamaProvider({ endpointId: 'inner-1', baseUrl: full.url });
+      // A stand-in for a pool: it answers through another endpoint's provider.
+      const pool: LlmProviderV2 = {
+        specificationVersion: 'v2',
+        provider: 'pool',
+        endpointId: 'pool',
+        baseUrl: 'http://pool.invalid',
+        chat: (request, options) => inner.chat(request, options),
+        describeModel: (model, options) => inner.describeModel(model, options),
+        close: () => inner.close(),
+      };
+      const holocron = await open([]);
+      try {
+        const [served, lacking] = await holocron.enqueue([job('pooled'), job('pooled_lacking', { model: 'llama9000:70b' })]);
+        await holocron.createWorker({ mode: 'drain', provider: pool }).run();
+        for (const enqueued of [served, lacking]) {
+          const run = (await getJobDetails(holocron.database, enqueued!.id)).runs[0]!;
+          assert.equal(run.endpoint_id, 'inner-1');
+          assert.equal(run.provider, 'ollama');
+          assert.equal(run.base_url, full.url);
+          assert.equal(parseRequestRecord(readLake(run.lake_dir!, 'request.json')).endpoint?.endpointId, 'inner-1');
+        }
+      } finally {
+        await holocron.close();
+        await pool.close();
       }
     });
 
@@ -258,6 +293,9 @@ for (const dialect of dialects) {
         assert.equal(modelMissing!.record.wire, null);
         assert.equal(modelMissing!.record.endpoint?.endpointId, 'good');
         assert.equal(modelMissing!.record.request.model, 'llama9000:70b');
+        const lackingRun = (await getJobDetails(good.database, lacking!.id)).runs[0]!;
+        assert.equal(lackingRun.endpoint_id, 'good', 'the endpoint that said it lacks the model');
+        assert.match(lackingRun.error!, /^Ollama endpoint "good" at .*: model "llama9000:70b" not found/);
       } finally {
         await good.close();
         await bad.close();

@@ -99,6 +99,7 @@ for (const dialect of dialects) {
           assert.equal(request.wire.body.options.seed, 42, 'the configured seed is sent');
           assert.equal(request.wire.body.keep_alive, '5m', 'the configured keep-alive is an Ollama setting of the endpoint');
           assert.deepEqual(request.endpoint, { endpointId: 'default', provider: 'ollama', baseUrl: simulator.url });
+          assert.equal(run!.endpoint_id, 'default');
           assert.equal(run!.provider, 'ollama');
           assert.equal(run!.base_url, simulator.url);
           const metrics = JSON.parse(run!.metrics!);

@@ -44,7 +44,7 @@ const jobShape = {
 const artifactShape = { id: 'number', type: 'string', lakePath: 'string', path: 'string', sha256: 'string', bytes: 'number', createdAt: 'number' };
 
 const attemptShape = {
-  id: 'string', jobId: 'number', number: 'number', status: 'string', workerId: 'string|null', provider: 'string|null',
+  id: 'string', jobId: 'number', number: 'number', status: 'string', workerId: 'string|null', endpointId: 'string|null', provider: 'string|null',
   baseUrl: 'string|null', modelName: 'string|null', modelTag: 'string|null', modelDigest: 'string|null', options: 'object|null',
   metrics: 'object|null', promptTokens: 'number|null', completionTokens: 'number|null', error: 'string|null', errorCode: 'string|null',
   lakeDir: 'string|null', output: 'any', outcome: 'string|null', startedAt: 'number', completedAt: 'number', durationMs: 'number',

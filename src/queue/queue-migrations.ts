@@ -7,10 +7,12 @@ import type { Migration } from 'kysely';
 import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import { createQueueMigration } from './migrations/0001-create-queue.ts';
 import { jobKindsAndOutputsMigration } from './migrations/0002-job-kinds-and-outputs.ts';
+import { attemptEndpointMigration } from './migrations/0003-attempt-endpoint.ts';
 
 export function queueMigrations(adapter: DialectAdapter): Record<string, Migration> {
   return {
     'queue/0001-create-queue': createQueueMigration(adapter),
     'queue/0002-job-kinds-and-outputs': jobKindsAndOutputsMigration(adapter),
+    'queue/0003-attempt-endpoint': attemptEndpointMigration(),
   };
 }

@@ -80,6 +80,9 @@ export interface RunTable {
   attempt: number;
   status: RunStatus;
   worker_id: string | null;
+  /** The configured endpoint that served the attempt's call (`default` without an endpoint list), as the call reported it. */
+  endpoint_id: string | null;
+  /** Its backend kind (`ollama`) and base URL, likewise as served. */
   provider: string | null;
   base_url: string | null;
   model_name: string | null;
@@ -87,7 +90,7 @@ export interface RunTable {
   model_digest: string | null;
   /** JSON: the generation options sent. */
   options: string | null;
-  /** JSON: server timings (ns), token counts, time to first byte, elapsed. */
+  /** JSON: server timings, time to first byte and elapsed (all milliseconds), token counts. */
   metrics: string | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;

@@ -177,6 +177,7 @@ function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRo
     attempt: outcome.attempt,
     status,
     worker_id: record.workerId,
+    endpoint_id: record.endpointId ?? null,
     provider: record.provider ?? null,
     base_url: record.baseUrl ?? null,
     model_name: record.modelName ?? null,
@@ -201,6 +202,7 @@ const runColumns: BulkColumn[] = [
   { name: 'attempt', type: 'integer' },
   { name: 'status', type: 'text' },
   { name: 'worker_id', type: 'text' },
+  { name: 'endpoint_id', type: 'text' },
   { name: 'provider', type: 'text' },
   { name: 'base_url', type: 'text' },
   { name: 'model_name', type: 'text' },
@@ -256,6 +258,7 @@ async function insertRuns(
       .onConflict((conflict) =>
         conflict.columns(['job_id', 'id']).doUpdateSet((eb) => ({
           worker_id: eb.ref('excluded.worker_id'),
+          endpoint_id: eb.ref('excluded.endpoint_id'),
           provider: eb.ref('excluded.provider'),
           base_url: eb.ref('excluded.base_url'),
           model_name: eb.ref('excluded.model_name'),

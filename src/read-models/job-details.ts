@@ -19,6 +19,9 @@ export interface Attempt {
   number: number;
   status: RunStatus;
   workerId: string | null;
+  /** The configured endpoint that served the attempt's call, as the call reported it (null: none was asked). */
+  endpointId: string | null;
+  /** Its backend kind and base URL, likewise as served. */
   provider: string | null;
   baseUrl: string | null;
   modelName: string | null;
@@ -26,7 +29,7 @@ export interface Attempt {
   modelDigest: string | null;
   /** The generation options sent. */
   options: Record<string, unknown> | null;
-  /** Server timings (nanoseconds), token counts, time to first byte and elapsed time (milliseconds). */
+  /** Server timings, time to first byte and elapsed time (all milliseconds), token counts. */
   metrics: Record<string, unknown> | null;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -67,6 +70,7 @@ export function toAttempt(run: RunRow, artifacts: readonly Artifact[]): Attempt 
     number: run.attempt,
     status: run.status,
     workerId: run.worker_id,
+    endpointId: run.endpoint_id,
     provider: run.provider,
     baseUrl: run.base_url,
     modelName: run.model_name,

@@ -119,7 +119,7 @@ export function registerJobsCommand(program: Command): void {
           const tokens = attempt.promptTokens !== null ? `  tokens ${attempt.promptTokens} in / ${attempt.completionTokens} out` : '';
           lines.push(
             `  #${attempt.number} ${attempt.status}  ${attempt.id}  worker ${attempt.workerId ?? '-'}  ${attempt.durationMs} ms${tokens}`,
-            `     model ${attempt.modelName ?? '-'}${attempt.modelDigest ? `  digest ${attempt.modelDigest}` : ''}  ${attempt.baseUrl ?? ''}  started ${formatTime(attempt.startedAt)}`,
+            `     model ${attempt.modelName ?? '-'}${attempt.modelDigest ? `  digest ${attempt.modelDigest}` : ''}  ${attempt.endpointId ? `endpoint ${attempt.endpointId} ` : ''}${attempt.baseUrl ?? ''}  started ${formatTime(attempt.startedAt)}`,
           );
           if (attempt.error) lines.push(`     error [${attempt.errorCode}] ${attempt.error.replace(/\n/g, '\n       ')}`);
           if (attempt.lakeDir) lines.push(`     lake ${path.join(holocron.lake.location, attempt.lakeDir)}`);
