@@ -234,6 +234,35 @@ for (const dialect of dialects) {
       }
     });
 
+    it('sends each endpoint its own Ollama settings, and the ollama section\'s where it sets none', async () => {
+      const holocron = await open(
+        [
+          { id: 'tuned', kind: 'ollama', baseUrl: full.url, models: ['qwen2.5:7b'], keepAlive: '1h', numCtx: 4096, stream: false },
+          { id: 'plain', kind: 'ollama', baseUrl: full.url, models: ['llama3.2'] },
+        ],
+        { 'ollama.keepAlive': '7m', 'ollama.numPredict': 300 },
+      );
+      try {
+        const [tuned, plain] = await holocron.enqueue([job('tuned', { model: 'qwen2.5:7b' }), job('plain')]);
+        await holocron.createWorker({ mode: 'drain' }).run();
+        const wireOf = async (id: number) => {
+          const run = (await getJobDetails(holocron.database, id)).runs[0]!;
+          return parseRequestRecord(readLake(run.lake_dir!, 'request.json')).wire!.body as Record<string, any>;
+        };
+        const tunedBody = await wireOf(tuned!.id);
+        assert.equal(tunedBody.keep_alive, '1h');
+        assert.equal(tunedBody.options.num_ctx, 4096);
+        assert.equal(tunedBody.options.num_predict, 300, 'OLLAMA_NUM_PREDICT is the neutral maxOutputTokens');
+        assert.equal(tunedBody.stream, false);
+        const plainBody = await wireOf(plain!.id);
+        assert.equal(plainBody.keep_alive, '7m');
+        assert.equal('num_ctx' in plainBody.options, false);
+        assert.equal(plainBody.stream, true);
+      } finally {
+        await holocron.close();
+      }
+    });
+
     it('records the endpoint the call reports, not the provider object it was asked of (a pool must not blur the audit)', async () => {
       const inner = createOllamaProvider({ endpointId: 'inner-1', baseUrl: full.url });
       // A stand-in for a pool: it answers through another endpoint's provider.

@@ -390,7 +390,7 @@ describe('holocron command line', { concurrency: true }, () => {
       const listedIds = rows.slice(2).map((row) => Number(row.split(/\s+/)[0]));
       assert.deepEqual(listedIds, [lukeId, leiaId, palpatineId, vaderId].sort((a, b) => b - a), 'newest first');
       const row = (id: number) => rows.find((line) => line.startsWith(`${id} `))!;
-      assert.match(row(vaderId), /^\d+\s+DEADLETTER\s+sw_entity_facts_v1\s+100\s+1\/3\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\[model_not_found\] Ollama at /);
+      assert.match(row(vaderId), /^\d+\s+DEADLETTER\s+sw_entity_facts_v1\s+100\s+1\/3\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\[model_not_found\] Ollama endpoint "default" at /);
       assert.match(row(leiaId), /^\d+\s+SUCCEEDED\s+sw_entity_facts_v1\s+200\s+1\/3\s+\S+ \S+\s+-$/);
       assert.match(row(lukeId), /^\d+\s+SUCCEEDED\s+sw_entity_facts_v1\s+100\s+1\/3\s+\S+ \S+\s+-$/);
 
