@@ -212,6 +212,16 @@ describe('loadInterrogationsFolder', () => {
     assert.equal(registry.validateInput('planet_climate_v1', { planet: 7 }).ok, false);
   });
 
+  it('reads generation options in the neutral form: numPredict is maxOutputTokens, numCtx an Ollama option', async () => {
+    const directory = await folderWith({
+      'seed-names.json': { ...validFile, key: 'seed_names_v1', defaults: { options: { numPredict: 128, seed: 3 } } },
+      'new-names.json': { ...validFile, key: 'new_names_v1', defaults: { options: { maxOutputTokens: 64, numCtx: 2048 } } },
+    });
+    const [newNames, seedNames] = await loadInterrogationsFolder(directory);
+    assert.deepEqual(seedNames?.defaults, { options: { seed: 3, maxOutputTokens: 128 } });
+    assert.deepEqual(newNames?.defaults, { options: { maxOutputTokens: 64 }, providerOptions: { ollama: { numCtx: 2048 } } });
+  });
+
   it('names the file for bad JSON', async () => {
     const directory = await folderWith({ 'broken.json': '{ "key": "x", ' });
     await expectFolderError(directory, 'broken.json', 'not valid JSON');
