@@ -237,8 +237,10 @@ describe('configuration through the command line', () => {
       const details = await readJobDetails(test.database, createLocalLake(path.join(folder, 'lake')), jobId);
       assert.equal(details.attempts.length, 1);
       const request = details.attempts[0]!.artifacts.find((artifact) => artifact.type === 'request')!;
-      const recorded = JSON.parse(fs.readFileSync(request.path, 'utf8')) as { body?: Record<string, unknown>; request?: { body?: Record<string, unknown> } };
-      return (recorded.body ?? recorded.request?.body)!;
+      // request.json has one shape on success and failure: the chat request as sent is its `wire`.
+      const recorded = JSON.parse(fs.readFileSync(request.path, 'utf8')) as { wire: { body: Record<string, unknown> } | null };
+      assert.ok(recorded.wire, 'the chat request went out');
+      return recorded.wire.body;
     }
 
     it('work honours "stream": false and "keepAlive": "1h30m" from the config file; --stream overrides the file', async () => {
