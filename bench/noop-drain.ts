@@ -1,6 +1,6 @@
 /**
- * Holocron's no-op drain: N jobs enqueued (untimed), then worker processes drain them with a handler
- * that does nothing, the run history kept (one `runs` row per attempt). Like the competitors' runs, the
+ * Holocron's no-op drain: N jobs of the 'noop' kind enqueued (untimed), then worker processes drain
+ * them (the kind does nothing), the run history kept (one `runs` row per attempt). Like the competitors' runs, the
  * worker processes are started and connected before the clock starts, and timed from "go" until the
  * last one has drained; the database is checked afterwards.
  * This module is also the entry point of those forked worker processes.
@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/database/open-database.ts';
 import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
-import type { JobHandler } from '../src/worker/job-handler.ts';
+import { JobKindRegistry } from '../src/worker/job-kind-registry.ts';
+import { noopJobKind } from '../src/worker/noop-job-kind.ts';
 import { Worker } from '../src/worker/worker.ts';
 import { runForkedWorkers, serveForkedWorker } from './support/forked-workers.ts';
 
@@ -32,12 +33,11 @@ export interface NoopDrainResult {
 
 const childFlag = '--noop-drain-child';
 
-export const noopHandler: JobHandler = async () => ({ kind: 'succeeded', record: {}, artifacts: [] });
-
 export async function drainNoop(options: NoopDrainOptions): Promise<NoopDrainResult> {
   const database = await openDatabase(options.url);
   try {
     const specs: JobSpec[] = Array.from({ length: options.jobs }, (_, index) => ({
+      kind: 'noop',
       interrogationKey: 'noop',
       input: { index },
       priority: 100,
@@ -77,7 +77,7 @@ async function runChild(settings: NoopDrainOptions & { workerId: string }): Prom
     const database = await openDatabase(settings.url, { migrate: false, poolSize: 4 });
     const worker = new Worker({
       database,
-      handler: noopHandler,
+      kinds: new JobKindRegistry([noopJobKind]),
       workerId: `${settings.workerId}-${process.pid}`,
       mode: 'drain',
       concurrency: settings.concurrency,

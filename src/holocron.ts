@@ -14,13 +14,15 @@ import { openDatabase, type HolocronDatabase, type OpenDatabaseOptions } from '.
 import { createDefaultRegistry, type InterrogationRegistry } from './interrogations/interrogation-registry.ts';
 import { createLocalLake } from './lake/local-lake.ts';
 import type { Lake } from './lake/lake.ts';
-import { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
+import { createInterrogationJobKind } from './pipeline/create-interrogation-handler.ts';
 import { JobRequestError, prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
 import { describeValue } from './pipeline/job-request-contract.ts';
 import { configuredEndpoints } from './config/configured-endpoints.ts';
 import type { LlmProvider } from './providers/llm-provider.ts';
 import { createProviderSet, providerSetOf, type ProviderSet } from './providers/provider-factory.ts';
-import { EnqueueFailedError, enqueueJobs, type EnqueuedJob } from './queue/enqueue-jobs.ts';
+import { EnqueueFailedError, enqueueJobs, type EnqueuedJob, type JobSpec } from './queue/enqueue-jobs.ts';
+import { JobKindRegistry } from './worker/job-kind-registry.ts';
+import { noopJobKind } from './worker/noop-job-kind.ts';
 import { Worker, type WorkerMode, type WorkerOptions } from './worker/worker.ts';
 
 export interface Holocron {
@@ -33,6 +35,11 @@ export interface Holocron {
    * creates; `close()` closes them.
    */
   readonly providers: ProviderSet;
+  /**
+   * The job kinds besides 'interrogation' (which every worker runs with its provider): 'noop' built in;
+   * register more (`holocron.kinds.register(kind)`) before enqueueing them or creating workers.
+   */
+  readonly kinds: JobKindRegistry;
   /** Validates every request, then enqueues all of them in one transaction, or none. */
   enqueue(requests: readonly (JobRequest | LabelledRequest)[], options?: EnqueueOptions): Promise<EnqueuedJob[]>;
   createWorker(options?: CreateWorkerOptions): Worker;
@@ -68,6 +75,7 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
   const lake = createLocalLake(config.lake.root);
   let providers: ProviderSet | undefined;
   const sharedProviders = () => (providers ??= createProviderSet(configuredEndpoints(config), config));
+  const kinds = new JobKindRegistry([noopJobKind]);
 
   return {
     config,
@@ -77,6 +85,7 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
     get providers() {
       return sharedProviders();
     },
+    kinds,
 
     async enqueue(requests, enqueueOptions = {}) {
       if (!Array.isArray(requests)) {
@@ -90,7 +99,9 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         evidenceRoot: config.evidence.root,
         defaultInterrogation: enqueueOptions.defaultInterrogation,
         defaults: config.queue,
+        kinds,
       });
+      await checkParentsExist(database, specs, labelled);
       try {
         return await enqueueJobs(database, specs, { onProgress: enqueueOptions.onProgress });
       } catch (error) {
@@ -100,7 +111,7 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
     },
 
     createWorker(workerOptions = {}) {
-      const handler = createInterrogationHandler({
+      const interrogation = createInterrogationJobKind({
         registry,
         providers: workerOptions.provider === undefined ? sharedProviders() : providerSetOf([workerOptions.provider]),
         lake,
@@ -114,7 +125,7 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
       });
       return new Worker({
         database,
-        handler,
+        kinds: kinds.with([interrogation]),
         workerId: config.worker.id ?? defaultWorkerId(),
         mode: workerOptions.mode ?? 'loop',
         concurrency: config.worker.concurrency,
@@ -140,6 +151,23 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
 
 export function defaultWorkerId(): string {
   return `${os.hostname()}-${process.pid}`;
+}
+
+/** A parent link must name an existing job (there is no foreign key to say so). */
+async function checkParentsExist(database: HolocronDatabase, specs: readonly JobSpec[], labelled: readonly LabelledRequest[]): Promise<void> {
+  const parents = [...new Set(specs.map((spec) => spec.parentJobId).filter((id): id is number => typeof id === 'number'))];
+  if (parents.length === 0) return;
+  const found = new Set<number>();
+  for (let start = 0; start < parents.length; start += 1000) {
+    const rows = await database.db.selectFrom('jobs').select('id').where('id', 'in', parents.slice(start, start + 1000)).execute();
+    for (const row of rows) found.add(Number(row.id));
+  }
+  const problems = specs.flatMap((spec, index) =>
+    typeof spec.parentJobId === 'number' && !found.has(spec.parentJobId)
+      ? [{ where: labelled[index]!.where, ...(labelled[index]!.line !== undefined ? { line: labelled[index]!.line } : {}), field: labelled[index]!.fieldNames?.parent_job_id ?? 'parent_job_id', message: `no job has the id ${spec.parentJobId}` }]
+      : [],
+  );
+  if (problems.length > 0) throw new JobRequestError(problems);
 }
 
 function isLabelled(request: JobRequest | LabelledRequest): request is LabelledRequest {

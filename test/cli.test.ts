@@ -432,6 +432,11 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.equal(typeof run.metrics?.promptTokens, 'number');
       const types = run.artifacts.map((artifact) => artifact.type).sort();
       assert.deepEqual(types, ['evidence', 'output', 'prompt', 'request', 'response', 'response_stream']);
+      assert.deepEqual([details.job.kind, details.job.parentJobId], ['interrogation', null]);
+      // The validated output, from SQL, is the lake's audit copy.
+      const outputFile = run.artifacts.find((artifact) => artifact.type === 'output')!;
+      assert.deepEqual(run.output, JSON.parse(fs.readFileSync(outputFile.path, 'utf8')));
+      assert.equal(typeof run.output, 'object');
       for (const artifact of run.artifacts) {
         assert.ok(path.isAbsolute(artifact.path), artifact.path);
         assert.equal(artifact.path, path.join(workspace.lakeRoot, artifact.lakePath));
@@ -566,6 +571,24 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.equal(parseJson<JobStats>(counted).total, 1);
       const again = await cli(['--db', older, 'db', 'migrate']);
       assert.match(again.stdout, /is up to date \(queue\/\d{4}-[a-z-]+\)\.\n$/);
+    });
+
+    it('enqueues a job of another kind with a parent link, refuses an unknown kind, and a worker runs it', async () => {
+      const file = path.join(directory, 'kinds.sqlite');
+      const parent = await cli(['--db', file, 'enqueue', '--kind', 'noop', '--input', '{"step":1}', '--json']);
+      const parentId = parseJson<EnqueueOutput>(parent).jobs[0]!.id;
+      const [child, unknown, noParent] = await Promise.all([
+        cli(['--db', file, 'enqueue', '--kind', 'noop', '--input', '{"step":2}', '--parent-job-id', String(parentId), '--json']),
+        cli(['--db', file, 'enqueue', '--kind', 'nonesuch', '--input', '{}']),
+        cli(['--db', file, 'enqueue', '--kind', 'noop', '--parent-job-id', '424242']),
+      ]);
+      const childId = parseJson<EnqueueOutput>(child).jobs[0]!.id;
+      assertRefused(unknown, /unknown job kind "nonesuch"; known: interrogation, noop/);
+      assertRefused(noParent, /parent-job-id: no job has the id 424242/);
+      const worked = await cli(['--db', file, '--lake-root', path.join(directory, 'kinds-lake'), 'work', '--drain', '--json']);
+      assert.equal(parseJson<{ succeeded: number }>(worked).succeeded, 2);
+      const shown = parseJson<JobDetails>(await cli(['--db', file, 'jobs', 'show', String(childId), '--json']));
+      assert.deepEqual([shown.job.kind, shown.job.parentJobId, shown.attempts.map((attempt) => attempt.status)], ['noop', parentId, ['SUCCEEDED']]);
     });
 
     it('enqueues and counts on PostgreSQL with --db postgres://…', async () => {

@@ -91,6 +91,8 @@ for (const dialect of dialects) {
           }
           const outputFile = run!.artifacts.find((artifact) => artifact.artifact_type === 'output')!;
           assert.ok(output.validate(fs.readFileSync(path.join(lakeRoot, outputFile.lake_path), 'utf8')).ok);
+          // The same validated output is in SQL, equal to the lake's hashed audit copy.
+          assert.deepEqual(JSON.parse(run!.output!), JSON.parse(fs.readFileSync(path.join(lakeRoot, outputFile.lake_path), 'utf8')));
           assert.match(outputFile.lake_path, new RegExp(`^llm_runs/\\d{4}/\\d{2}/\\d{2}/${run!.id}/output\\.json$`));
           const prompt = fs.readFileSync(path.join(lakeRoot, run!.lake_dir!, 'prompt.txt'), 'utf8');
           assert.ok(prompt.includes('Anakin Skywalker & Padmé Amidala'), 'evidence reaches the prompt unescaped');

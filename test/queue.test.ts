@@ -13,10 +13,13 @@ import {
   releaseJobs,
   renewLeases,
   retryJob,
+  type AppliedOutcome,
   type AttemptOutcome,
   type ClaimedJob,
+  type RecordOutcomesOptions,
   type JobSpec,
 } from '../src/queue/index.ts';
+import { sql } from 'kysely';
 import { createTestDatabase, dialects, type TestDatabase } from './support/test-databases.ts';
 
 function spec(overrides: Partial<JobSpec> = {}): JobSpec {
@@ -93,14 +96,114 @@ for (const dialect of dialects) {
       assert.equal(job!.id, enqueued!.id);
       const recorded = await recordOutcomes(test.database, [success(job!)]);
       assert.ok(recorded.accepted.has(job!.runId));
-      // The same attempt completing twice is refused the second time.
+      assert.equal(recorded.alreadyRecorded.size, 0);
+      // Recorded again (a worker retrying a commit whose acknowledgement was lost): nothing is written
+      // twice, and it is reported as the first recording went.
       const again = await recordOutcomes(test.database, [success(job!)]);
-      assert.ok(again.refused.has(job!.runId));
+      assert.ok(again.accepted.has(job!.runId));
+      assert.ok(again.alreadyRecorded.has(job!.runId));
+      assert.equal(again.refused.size, 0);
       const details = await getJobDetails(test.database, job!.id);
       assert.equal(details.job.status, 'SUCCEEDED');
       assert.equal(details.job.result_run_id, job!.runId);
       assert.equal(details.runs.length, 1);
-      assert.equal(details.runs[0]!.artifacts.length, 2, 'both attempts artifacts are kept for the audit');
+      assert.equal(details.runs[0]!.status, 'SUCCEEDED');
+      assert.equal(details.runs[0]!.outcome, 'applied');
+      assert.equal(details.runs[0]!.error, null);
+      assert.deepEqual(details.runs[0]!.artifacts.map((artifact) => artifact.artifact_type), ['output'], 'the artifact once');
+    });
+
+    it('records a failure again without a second row, artifact or error text, keeping it dead-lettered', async () => {
+      const [enqueued] = await enqueueJobs(test.database, [spec({ maxAttempts: 1 })]);
+      const [job] = await claimJobs(test.database, 'w1', 1, 30_000);
+      const outcome: AttemptOutcome = {
+        ...failure(job!, true),
+        artifacts: [{ type: 'error', lakePath: `llm_runs/x/${job!.runId}/error.json`, sha256: 'b'.repeat(64), bytes: 3 }],
+      };
+      const first = await recordOutcomes(test.database, [outcome]);
+      assert.ok(first.deadLettered.has(job!.runId));
+      const again = await recordOutcomes(test.database, [outcome]);
+      assert.deepEqual([again.accepted.has(job!.runId), again.deadLettered.has(job!.runId), again.refused.size], [true, true, 0]);
+      const details = await getJobDetails(test.database, enqueued!.id);
+      assert.equal(details.job.status, 'DEADLETTER');
+      assert.deepEqual(details.runs.map((run) => [run.status, run.outcome, run.error, run.artifacts.length]), [['FAILED', 'dead_lettered', 'boom 1', 1]]);
+    });
+
+    it('keeps a successful attempt\'s validated output in runs.output, queryable in SQL', async () => {
+      const [enqueued] = await enqueueJobs(test.database, [spec()]);
+      const [job] = await claimJobs(test.database, 'w1', 1, 30_000);
+      const output = { name: 'Luke', born: { year: -19, planet: 'Tatooine' }, tags: ['jedi', 'pilot'], note: 'it\'s "quoted" ✓' };
+      await recordOutcomes(test.database, [{ ...success(job!), output } as AttemptOutcome]);
+      const details = await getJobDetails(test.database, enqueued!.id);
+      assert.deepEqual(JSON.parse(details.runs[0]!.output!), output);
+      // Each dialect's own JSON operators work on the column (jsonb on PostgreSQL, JSON text on SQLite).
+      const query =
+        test.dialect === 'postgres'
+          ? sql<{ planet: string; type: string }>`select output->'born'->>'planet' as planet, jsonb_typeof(output) as type from runs where id = ${job!.runId}`
+          : sql<{ planet: string; type: string }>`select json_extract(output, '$.born.planet') as planet, json_type(output) as type from runs where id = ${job!.runId}`;
+      const { rows } = await query.execute(test.database.db);
+      assert.deepEqual(rows, [{ planet: 'Tatooine', type: 'object' }]);
+      // A failure or an output-less success stores none.
+      const [other] = await enqueueJobs(test.database, [spec()]);
+      const [claimed] = await claimJobs(test.database, 'w1', 1, 30_000);
+      assert.equal(claimed!.id, other!.id);
+      await recordOutcomes(test.database, [failure(claimed!, false)]);
+      assert.equal((await getJobDetails(test.database, other!.id)).runs[0]!.output, null);
+    });
+
+    it('runs onApplied inside the recording transaction, for applied outcomes only, once', async () => {
+      const calls: string[][] = [];
+      const hook = {
+        onApplied: async (transaction: Parameters<NonNullable<RecordOutcomesOptions['onApplied']>>[0], applied: readonly AppliedOutcome[]) => {
+          calls.push(applied.map((entry) => entry.outcome.held.runId));
+          // An area's row, written with the attempt: here a child job.
+          await transaction.insertInto('jobs').values(applied.map((entry) => ({
+            interrogation_key: 'child_v1', kind: 'child', parent_job_id: entry.outcome.held.jobId, status: 'NEW', priority: 1,
+            input: '{}', attempt_count: 0, max_attempts: 1, available_at: 0, created_at: 0, updated_at: 0,
+          }))).execute();
+        },
+      };
+      const children = async (parent: number) =>
+        (await test.database.db.selectFrom('jobs').select('id').where('parent_job_id', '=', parent).execute()).length;
+
+      // A failing hook rolls everything back: the job is still held, no attempt row, no child.
+      const [enqueued] = await enqueueJobs(test.database, [spec({ runLabel: 'hook' })]);
+      const [job] = await claimJobs(test.database, 'w1', 1, 30_000);
+      await assert.rejects(
+        recordOutcomes(test.database, [success(job!)], { onApplied: async (transaction, applied) => { await hook.onApplied(transaction, applied); throw new Error('area down'); } }),
+        /area down/,
+      );
+      let details = await getJobDetails(test.database, enqueued!.id);
+      assert.deepEqual([details.job.status, details.runs.length, await children(enqueued!.id)], ['RUNNING', 0, 0]);
+
+      // Then it records, and the child is written with it; recording again calls no hook and adds nothing.
+      await recordOutcomes(test.database, [success(job!)], hook);
+      await recordOutcomes(test.database, [success(job!)], hook);
+      details = await getJobDetails(test.database, enqueued!.id);
+      assert.deepEqual([details.job.status, details.runs.length, await children(enqueued!.id)], ['SUCCEEDED', 1, 1]);
+      assert.deepEqual(calls.slice(1), [[job!.runId]], 'once for the rolled-back try, once for the commit, not for the re-record');
+
+      // A refused outcome (its lease was lost and the job reaped) runs no hook.
+      const [lostJob] = await enqueueJobs(test.database, [spec({ runLabel: 'hook' })]);
+      const [lost] = await claimJobs(test.database, 'w1', 1, 1);
+      assert.equal(lost!.id, lostJob!.id);
+      await sleep(20);
+      await reapExpiredLeases(test.database);
+      const late = await recordOutcomes(test.database, [success(lost!)], hook);
+      assert.ok(late.refused.has(lost!.runId));
+      assert.equal(calls.length, 2);
+      assert.equal(await children(lostJob!.id), 0);
+      // Recording the refused outcome again changes nothing either.
+      const lateAgain = await recordOutcomes(test.database, [success(lost!)], hook);
+      assert.deepEqual([lateAgain.refused.has(lost!.runId), lateAgain.alreadyRecorded.has(lost!.runId)], [true, true]);
+      const lostRuns = (await getJobDetails(test.database, lostJob!.id)).runs;
+      assert.equal(lostRuns.length, 1);
+      assert.equal(lostRuns[0]!.artifacts.length, 1);
+      assert.equal(lostRuns[0]!.error!.split('result refused').length, 2, 'the refusal is noted once');
+      await test.database.db.deleteFrom('jobs').where('kind', '=', 'child').execute();
+      // The reaped job is ready again; take it out of the way of later tests.
+      const [retried] = await claimJobs(test.database, 'w1', 1, 30_000);
+      await recordOutcomes(test.database, [success(retried!)]);
     });
 
     it('retries a retryable failure, then dead-letters with the last error kept', async () => {

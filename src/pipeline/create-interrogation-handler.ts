@@ -29,6 +29,7 @@ import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { AttemptError } from '../queue/record-outcomes.ts';
 import type { HandlerRecord, HandlerResult, JobHandler } from '../worker/job-handler.ts';
 import { requestRecord } from './request-record.ts';
+import { defaultJobKind, type JobKind } from '../worker/job-kind-registry.ts';
 
 export interface InterrogationHandlerOptions {
   registry: InterrogationRegistry;
@@ -52,6 +53,11 @@ interface Failure {
 }
 
 const retryPromptCodes: Record<string, PreviousFailure['kind']> = { invalid_output: 'invalid_output', truncated: 'truncated' };
+
+/** The LLM pipeline as the 'interrogation' job kind (its requests are validated by job-request.ts). */
+export function createInterrogationJobKind(options: InterrogationHandlerOptions): JobKind {
+  return { kind: defaultJobKind, handle: createInterrogationHandler(options) };
+}
 
 export function createInterrogationHandler(options: InterrogationHandlerOptions): JobHandler {
   const { registry, providers, lake } = options;
@@ -152,7 +158,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       record.lakeDir = written.directory;
       return failure
         ? { kind: 'failed', record, artifacts: written.artifacts, ...failure }
-        : { kind: 'succeeded', record, artifacts: written.artifacts };
+        : { kind: 'succeeded', record, artifacts: written.artifacts, output };
     } catch (error) {
       const lakeFailure: AttemptError = { code: 'lake_error', message: `could not write the attempt to the lake: ${(error as Error).message}` };
       return { kind: 'failed', record, artifacts: [], error: lakeFailure, retryable: true };

@@ -16,6 +16,9 @@ export const jobRequestBounds = {
   /** Up to a year from now; fractions allowed (milliseconds are kept). */
   delaySeconds: { min: 0, max: 31_536_000 },
   interrogationChars: 200,
+  kindChars: 100,
+  /** A job id (ids are positive and below 2^53). */
+  parentJobId: { min: 1, max: Number.MAX_SAFE_INTEGER },
   modelChars: 200,
   runLabelChars: 200,
   /** 500 UTF-16 units are at most 1,500 UTF-8 bytes: within PostgreSQL's B-tree entry limit (2,704 bytes). */
@@ -47,6 +50,8 @@ export const jobRequestFields = [
   'dedupe_key',
   'run_label',
   'delay_seconds',
+  'kind',
+  'parent_job_id',
 ] as const;
 
 type Check = (value: unknown) => string | null;
@@ -252,6 +257,8 @@ const fieldChecks: Record<(typeof jobRequestFields)[number], FieldCheck> = {
   dedupe_key: text({ max: jobRequestBounds.dedupeKeyChars, name: true }),
   run_label: text({ max: jobRequestBounds.runLabelChars, name: true }),
   delay_seconds: leaf(finiteNumber(jobRequestBounds.delaySeconds)),
+  kind: text({ max: jobRequestBounds.kindChars, name: true }),
+  parent_job_id: leaf(wholeNumber(jobRequestBounds.parentJobId)),
 };
 
 /** What a user asks for when enqueueing: every field optional, each bounded as `jobRequestBounds` says. */
@@ -272,6 +279,10 @@ export interface JobRequest {
   dedupe_key?: string;
   run_label?: string;
   delay_seconds?: number;
+  /** The job kind (default 'interrogation'); other kinds take `input` and the queue fields only. */
+  kind?: string;
+  /** The job that made this one; it must exist. */
+  parent_job_id?: number;
 }
 
 /**

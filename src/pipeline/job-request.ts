@@ -8,6 +8,7 @@ import path from 'node:path';
 import { EvidencePathError, resolveEvidencePath, resolveEvidenceRoot } from '../evidence/resolve-evidence-path.ts';
 import type { InterrogationRegistry } from '../interrogations/interrogation-registry.ts';
 import type { EvidenceRef, JobSpec } from '../queue/enqueue-jobs.ts';
+import { defaultJobKind, type JobKindRegistry } from '../worker/job-kind-registry.ts';
 import { describeValue, jobRequestBounds, parseJobRequest, type JobRequest } from './job-request-contract.ts';
 
 export { jobRequestBounds, jobRequestFields, jobRequestSchema, type JobRequest } from './job-request-contract.ts';
@@ -18,7 +19,12 @@ export interface JobRequestContext {
   /** Used when a request names no interrogation. */
   defaultInterrogation?: string;
   defaults: { priority: number; maxAttempts: number };
+  /** The kinds other than 'interrogation' that may be enqueued (they validate their own input). */
+  kinds?: JobKindRegistry;
 }
+
+/** Fields only an interrogation job has. */
+const interrogationFields = ['interrogation', 'entity_type', 'entity_id', 'evidence', 'evidence_files'] as const;
 
 export interface RequestProblem {
   /** Where the request came from: `jobs.jsonl line 3`, `job 1`, `flags`. */
@@ -74,6 +80,12 @@ export async function prepareJobSpecs(requests: readonly LabelledRequest[], cont
       }
       firstWithKey.set(job.dedupe_key, where);
     }
+    if (job.kind !== undefined && job.kind !== defaultJobKind) {
+      const spec = prepareOtherKind(job, job.kind, context);
+      if ('problem' in spec) problem(spec.field, spec.problem);
+      else specs.push(spec);
+      continue;
+    }
     const key = job.interrogation ?? context.defaultInterrogation;
     if (!key) {
       problem('interrogation', 'no interrogation named (give "interrogation", or --interrogation)');
@@ -111,6 +123,7 @@ export async function prepareJobSpecs(requests: readonly LabelledRequest[], cont
       evidenceRefs = resolved.refs;
     }
     specs.push({
+      parentJobId: job.parent_job_id ?? null,
       interrogationKey: key,
       input: validation.value,
       evidenceRefs,
@@ -124,6 +137,34 @@ export async function prepareJobSpecs(requests: readonly LabelledRequest[], cont
   }
   if (problems.length > 0) throw new JobRequestError(problems);
   return specs;
+}
+
+/** A job of a registered kind other than 'interrogation': its spec, or what is wrong. */
+function prepareOtherKind(job: JobRequest, kindName: string, context: JobRequestContext): JobSpec | { field: string; problem: string } {
+  const kind = context.kinds?.get(kindName);
+  if (!kind) {
+    const shown = JSON.stringify(kindName.length > 60 ? `${kindName.slice(0, 60)}…` : kindName);
+    return { field: 'kind', problem: `unknown job kind ${shown}; known: ${[defaultJobKind, ...(context.kinds?.names() ?? [])].join(', ')}` };
+  }
+  const misplaced = interrogationFields.filter((field) => job[field] !== undefined);
+  if (misplaced.length > 0) {
+    return { field: misplaced[0]!, problem: `${misplaced.map((field) => `"${field}"`).join(', ')} apply to interrogation jobs only, not to ${kindName} jobs` };
+  }
+  const input = job.input ?? {};
+  const validation = kind.validate ? kind.validate(input) : { ok: true as const, value: input };
+  if (!validation.ok) return { field: 'input', problem: `does not meet the ${kindName} kind's contract: ${validation.errors.join('; ')}` };
+  return {
+    kind: kindName,
+    parentJobId: job.parent_job_id ?? null,
+    interrogationKey: kind.key ?? kindName,
+    input: validation.value,
+    modelHint: job.model ?? null,
+    priority: job.priority ?? context.defaults.priority,
+    maxAttempts: job.max_attempts ?? context.defaults.maxAttempts,
+    dedupeKey: job.dedupe_key ?? null,
+    runLabel: job.run_label ?? null,
+    delayMs: job.delay_seconds !== undefined ? Math.round(job.delay_seconds * 1000) : undefined,
+  };
 }
 
 function buildInput(job: JobRequest): Record<string, unknown> {

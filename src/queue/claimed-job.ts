@@ -4,6 +4,8 @@ import type { JobRow } from '../database/database.ts';
 /** The columns a claim returns: what a worker needs, not the whole row. */
 export const claimedJobColumns = [
   'id',
+  'kind',
+  'parent_job_id',
   'interrogation_key',
   'priority',
   'input',
@@ -24,6 +26,10 @@ import type { EvidenceRef } from './enqueue-jobs.ts';
 
 export interface ClaimedJob {
   id: number;
+  /** What runs it (`jobs.kind`): the worker dispatches on it. */
+  kind: string;
+  /** The job that made this one, if any. */
+  parentJobId: number | null;
   interrogationKey: string;
   priority: number;
   input: unknown;
@@ -44,6 +50,8 @@ export interface ClaimedJob {
 export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
   return {
     id: Number(row.id),
+    kind: row.kind,
+    parentJobId: row.parent_job_id === null ? null : Number(row.parent_job_id),
     interrogationKey: row.interrogation_key,
     priority: row.priority,
     input: JSON.parse(row.input),

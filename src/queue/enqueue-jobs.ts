@@ -7,6 +7,7 @@ import type { HolocronDatabase } from '../database/open-database.ts';
 import type { Kysely } from 'kysely';
 import type { Database, NewJobRow } from '../database/database.ts';
 import type { EnqueuedJob } from '../read-models/queue-actions.ts';
+import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
 import { databaseNow } from './database-now.ts';
 
@@ -19,6 +20,10 @@ export interface EvidenceRef {
 }
 
 export interface JobSpec {
+  /** The job kind (default 'interrogation'); its registration validated the spec before this. */
+  kind?: string;
+  /** The job that made this one (a pipeline's hand-off, an evaluation run's items). */
+  parentJobId?: number | null;
   interrogationKey: string;
   input: unknown;
   evidenceRefs?: EvidenceRef[];
@@ -54,40 +59,54 @@ export async function enqueueJobs(
 ): Promise<EnqueuedJob[]> {
   if (specs.length === 0) return [];
   const { db, adapter } = database;
-  const columns = 16;
+  return adapter.writeTransaction(db, (transaction) => insertJobs(transaction, adapter, specs, options));
+}
+
+/**
+ * The same inside a transaction the caller holds: e.g. a job kind's `onRecorded` hook enqueueing child
+ * jobs atomically with the outcome that produced them.
+ */
+export async function insertJobs(
+  transaction: Kysely<Database>,
+  adapter: DialectAdapter,
+  specs: readonly JobSpec[],
+  options: EnqueueJobsOptions = {},
+): Promise<EnqueuedJob[]> {
+  if (specs.length === 0) return [];
+  const columns = 18;
   const size = rowsPerStatement(adapter.maxParameters, columns, 500);
-  return adapter.writeTransaction(db, async (transaction) => {
-    const now = await databaseNow(transaction, adapter);
-    const results: EnqueuedJob[] = [];
-    let written = 0;
-    for (const part of chunk(specs, size)) {
-      const rows: NewJobRow[] = part.map((spec) => ({
-        interrogation_key: spec.interrogationKey,
-        status: 'NEW',
-        priority: spec.priority,
-        input: JSON.stringify(spec.input),
-        evidence_refs: spec.evidenceRefs && spec.evidenceRefs.length > 0 ? JSON.stringify(spec.evidenceRefs) : null,
-        model_hint: spec.modelHint ?? null,
-        dedupe_key: spec.dedupeKey ?? null,
-        run_label: spec.runLabel ?? null,
-        attempt_count: 0,
-        max_attempts: spec.maxAttempts,
-        available_at: now + (spec.delayMs ?? 0),
-        created_at: now,
-        updated_at: now,
-      }));
-      const inserted = await transaction
-        .insertInto('jobs')
-        .values(rows)
-        .onConflict((conflict) => conflict.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
-        .returning(['id', 'dedupe_key'])
-        .execute();
-      results.push(...(await matchInsertedRows(transaction, part, inserted)));
-      written += part.length;
-      options.onProgress?.(written, specs.length);
-    }
-    return results;
-  });
+  const now = await databaseNow(transaction, adapter);
+  const results: EnqueuedJob[] = [];
+  let written = 0;
+  for (const part of chunk(specs, size)) {
+    const rows: NewJobRow[] = part.map((spec) => ({
+      kind: spec.kind ?? 'interrogation',
+      parent_job_id: spec.parentJobId ?? null,
+      interrogation_key: spec.interrogationKey,
+      status: 'NEW',
+      priority: spec.priority,
+      input: JSON.stringify(spec.input),
+      evidence_refs: spec.evidenceRefs && spec.evidenceRefs.length > 0 ? JSON.stringify(spec.evidenceRefs) : null,
+      model_hint: spec.modelHint ?? null,
+      dedupe_key: spec.dedupeKey ?? null,
+      run_label: spec.runLabel ?? null,
+      attempt_count: 0,
+      max_attempts: spec.maxAttempts,
+      available_at: now + (spec.delayMs ?? 0),
+      created_at: now,
+      updated_at: now,
+    }));
+    const inserted = await transaction
+      .insertInto('jobs')
+      .values(rows)
+      .onConflict((conflict) => conflict.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
+      .returning(['id', 'dedupe_key'])
+      .execute();
+    results.push(...(await matchInsertedRows(transaction, part, inserted)));
+    written += part.length;
+    options.onProgress?.(written, specs.length);
+  }
+  return results;
 }
 
 async function matchInsertedRows(

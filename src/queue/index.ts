@@ -1,5 +1,5 @@
 /** The queue: one function per SQL operation, the database handle first. */
-export { enqueueJobs, EnqueueFailedError, type JobSpec, type EvidenceRef, type EnqueuedJob } from './enqueue-jobs.ts';
+export { enqueueJobs, insertJobs, EnqueueFailedError, type JobSpec, type EvidenceRef, type EnqueuedJob } from './enqueue-jobs.ts';
 export { claimJobs } from './claim-jobs.ts';
 export type { ClaimedJob } from './claimed-job.ts';
 export type { HeldAttempt } from './held-attempt.ts';
@@ -12,6 +12,9 @@ export {
   type AttemptRecord,
   type ArtifactRecord,
   type RecordedOutcomes,
+  type AppliedOutcome,
+  type RecordHookContext,
+  type RecordOutcomesOptions,
 } from './record-outcomes.ts';
 export { listJobs, type ListJobsFilter } from './list-jobs.ts';
 export { jobStats, type JobStats } from './job-stats.ts';

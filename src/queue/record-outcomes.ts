@@ -1,9 +1,18 @@
 /**
  * Records how attempts ended, many at once, in one transaction: the jobs' new states, the attempts'
- * rows in `runs`, and their lake artifacts. Fencing: a job is only updated if the attempt still holds
- * it (`current_run_id` matches and it is RUNNING). A late outcome from a worker that lost its lease is
- * refused — the job never ends with two successful attempts — but its attempt and artifacts are still
- * recorded (as ABANDONED) so nothing it did is lost from the audit trail.
+ * rows in `runs` (with a success's validated output), and their lake artifacts. Fencing: a job is only
+ * updated if the attempt still holds it (`current_run_id` matches and it is RUNNING). A late outcome
+ * from a worker that lost its lease is refused — the job never ends with two successful attempts — but
+ * its attempt and artifacts are still recorded (as ABANDONED) so nothing it did is lost from the audit.
+ *
+ * Idempotent: recording an attempt's outcome again (a worker retrying a commit whose acknowledgement
+ * was lost) writes nothing and reports what the first recording did (`runs.outcome`); the first
+ * recorded outcome of an attempt is the one that counts.
+ *
+ * `onApplied` runs inside the same transaction, after the rows are written, with the outcomes that were
+ * applied to their jobs by this call (fencing passed; never a refused one, never one recorded before):
+ * what it writes commits or rolls back with them. It is how an area records its own rows atomically
+ * with an attempt (see the worker's job kinds).
  */
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { ArtifactType, Database, NewArtifactRow, NewRunRow, RunStatus } from '../database/database.ts';
@@ -53,6 +62,8 @@ interface OutcomeBase {
 
 export interface SucceededOutcome extends OutcomeBase {
   kind: 'succeeded';
+  /** The validated output, stored as JSON in `runs.output` (undefined: none). */
+  output?: unknown;
 }
 
 export interface FailedOutcome extends OutcomeBase {
@@ -78,19 +89,47 @@ export interface RecordedOutcomes {
   refused: Set<string>;
   /** Attempts whose failure moved the job to DEADLETTER. */
   deadLettered: Set<string>;
+  /**
+   * Attempts whose outcome had been recorded before (also in the sets above, as they were then);
+   * nothing was written for them this time.
+   */
+  alreadyRecorded: Set<string>;
 }
 
-export async function recordOutcomes(
+/** An outcome this call applied to its job. */
+export interface AppliedOutcome<Outcome extends AttemptOutcome = AttemptOutcome> {
+  outcome: Outcome;
+  /** The failure moved the job to DEADLETTER. */
+  deadLettered: boolean;
+}
+
+export interface RecordHookContext {
+  adapter: DialectAdapter;
+  /** The database clock at the start of the transaction, epoch milliseconds. */
+  now: number;
+}
+
+export interface RecordOutcomesOptions<Outcome extends AttemptOutcome = AttemptOutcome> {
+  onApplied?: (
+    transaction: Kysely<Database>,
+    applied: readonly AppliedOutcome<Outcome>[],
+    context: RecordHookContext,
+  ) => Promise<void>;
+}
+
+export async function recordOutcomes<Outcome extends AttemptOutcome>(
   database: HolocronDatabase,
-  outcomes: readonly AttemptOutcome[],
+  outcomes: readonly Outcome[],
+  options: RecordOutcomesOptions<Outcome> = {},
 ): Promise<RecordedOutcomes> {
-  const recorded: RecordedOutcomes = { accepted: new Set(), refused: new Set(), deadLettered: new Set() };
+  const recorded: RecordedOutcomes = { accepted: new Set(), refused: new Set(), deadLettered: new Set(), alreadyRecorded: new Set() };
   if (outcomes.length === 0) return recorded;
   const { db, adapter } = database;
   return adapter.writeTransaction(db, async (transaction) => {
     const now = await databaseNow(transaction, adapter);
-    const successes = outcomes.filter((outcome): outcome is SucceededOutcome => outcome.kind === 'succeeded');
-    const failures = outcomes.filter((outcome): outcome is FailedOutcome => outcome.kind === 'failed');
+    const all: readonly AttemptOutcome[] = outcomes;
+    const successes = all.filter((outcome): outcome is SucceededOutcome => outcome.kind === 'succeeded');
+    const failures = all.filter((outcome): outcome is FailedOutcome => outcome.kind === 'failed');
 
     for (const part of chunk(successes, rowsPerStatement(adapter.maxParameters, 2, 2000))) {
       const rows = await transaction
@@ -153,13 +192,47 @@ export async function recordOutcomes(
       if (row.status === 'DEADLETTER') recorded.deadLettered.add(failure.held.runId);
     }
 
-    for (const outcome of outcomes) {
-      if (!recorded.accepted.has(outcome.held.runId)) recorded.refused.add(outcome.held.runId);
+    // Not applied: refused, or recorded before (only then is there a runs row with an outcome).
+    const unapplied = outcomes.filter((outcome) => !recorded.accepted.has(outcome.held.runId));
+    if (unapplied.length > 0) await findRecordedBefore(transaction, adapter, unapplied, recorded);
+    for (const outcome of unapplied) {
+      if (!recorded.alreadyRecorded.has(outcome.held.runId)) recorded.refused.add(outcome.held.runId);
     }
-    await insertRuns(transaction, adapter, outcomes, recorded);
-    await insertArtifacts(transaction, adapter, outcomes, now);
+    const fresh = recorded.alreadyRecorded.size > 0 ? outcomes.filter((outcome) => !recorded.alreadyRecorded.has(outcome.held.runId)) : outcomes;
+    await insertRuns(transaction, adapter, fresh, recorded);
+    await insertArtifacts(transaction, adapter, fresh, now);
+    if (options.onApplied) {
+      const applied = fresh
+        .filter((outcome) => recorded.accepted.has(outcome.held.runId))
+        .map((outcome) => ({ outcome, deadLettered: recorded.deadLettered.has(outcome.held.runId) }));
+      if (applied.length > 0) await options.onApplied(transaction, applied, { adapter, now });
+    }
     return recorded;
   });
+}
+
+/** Outcomes whose attempt already has its outcome recorded: classified as the first recording did. */
+async function findRecordedBefore(
+  transaction: Kysely<Database>,
+  adapter: DialectAdapter,
+  outcomes: readonly AttemptOutcome[],
+  recorded: RecordedOutcomes,
+): Promise<void> {
+  for (const part of chunk(outcomes, rowsPerStatement(adapter.maxParameters, 2, 2000))) {
+    const rows = await transaction
+      .selectFrom('runs')
+      .select(['id', 'outcome'])
+      .where(adapter.inList('job_id', part.map((outcome) => outcome.held.jobId), 'bigint'))
+      .where(adapter.inList('id', part.map((outcome) => outcome.held.runId), 'text'))
+      .where('outcome', 'is not', null)
+      .execute();
+    for (const row of rows) {
+      recorded.alreadyRecorded.add(row.id);
+      if (row.outcome === 'refused') recorded.refused.add(row.id);
+      else recorded.accepted.add(row.id);
+      if (row.outcome === 'dead_lettered') recorded.deadLettered.add(row.id);
+    }
+  }
 }
 
 function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRow {
@@ -190,6 +263,8 @@ function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRo
     error: refused ? refusal : (ownError?.message ?? null),
     error_code: refused ? 'lease_lost' : (ownError?.code ?? null),
     lake_dir: record.lakeDir ?? null,
+    output: outcome.kind === 'succeeded' && outcome.output !== undefined && !refused ? JSON.stringify(outcome.output) : null,
+    outcome: refused ? 'refused' : recorded.deadLettered.has(outcome.held.runId) ? 'dead_lettered' : 'applied',
     started_at: Math.round(record.startedAt),
     completed_at: Math.round(record.completedAt),
     duration_ms: Math.max(0, Math.round(record.completedAt - record.startedAt)),
@@ -215,6 +290,8 @@ const runColumns: BulkColumn[] = [
   { name: 'error', type: 'text' },
   { name: 'error_code', type: 'text' },
   { name: 'lake_dir', type: 'text' },
+  { name: 'output', type: 'json' },
+  { name: 'outcome', type: 'text' },
   { name: 'started_at', type: 'bigint' },
   { name: 'completed_at', type: 'bigint' },
   { name: 'duration_ms', type: 'integer' },
@@ -269,6 +346,7 @@ async function insertRuns(
           prompt_tokens: eb.ref('excluded.prompt_tokens'),
           completion_tokens: eb.ref('excluded.completion_tokens'),
           lake_dir: eb.ref('excluded.lake_dir'),
+          outcome: eb.ref('excluded.outcome'),
           error: sql`runs.error || '; ' || excluded.error`,
         })),
       )

@@ -1,6 +1,7 @@
 /**
- * What a worker runs for each claimed job. The LLM interrogation pipeline is one handler; the
- * benchmark's no-op is another. A handler reports its result as data; it does not touch the queue.
+ * What a worker runs for each claimed job: the `handle` of the job's kind (job-kind-registry.ts). The
+ * LLM interrogation pipeline is one; the no-op is another. A handler reports its result as data; it
+ * does not touch the queue.
  */
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { ArtifactRecord, AttemptError, AttemptRecord } from '../queue/record-outcomes.ts';
@@ -15,7 +16,13 @@ export interface JobContext {
 export type HandlerRecord = Omit<AttemptRecord, 'workerId' | 'startedAt' | 'completedAt'>;
 
 export type HandlerResult =
-  | { kind: 'succeeded'; record: HandlerRecord; artifacts: ArtifactRecord[] }
+  | {
+      kind: 'succeeded';
+      record: HandlerRecord;
+      artifacts: ArtifactRecord[];
+      /** The validated output, kept as JSON in `runs.output` (the lake keeps the audit copy). */
+      output?: unknown;
+    }
   | {
       kind: 'failed';
       record: HandlerRecord;

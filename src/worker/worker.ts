@@ -13,16 +13,20 @@ import { retryDelay, type BackoffPolicy } from '../queue/backoff.ts';
 import { claimJobs } from '../queue/claim-jobs.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { HeldAttempt } from '../queue/held-attempt.ts';
-import { recordOutcomes, type AttemptOutcome } from '../queue/record-outcomes.ts';
+import { recordOutcomes, type AttemptOutcome, type RecordOutcomesOptions } from '../queue/record-outcomes.ts';
 import { releaseJobs } from '../queue/release-jobs.ts';
 import type { HandlerResult, JobHandler } from './job-handler.ts';
+import { defaultJobKind, JobKindRegistry, unknownKindResult } from './job-kind-registry.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 
 export type WorkerMode = 'once' | 'drain' | 'loop';
 
 export interface WorkerOptions {
   database: HolocronDatabase;
-  handler: JobHandler;
+  /** What runs each job, by its kind. */
+  kinds?: JobKindRegistry;
+  /** Shorthand for `kinds` with one kind, 'interrogation' (the kind of jobs that name none). */
+  handler?: JobHandler;
   workerId: string;
   mode: WorkerMode;
   concurrency: number;
@@ -68,6 +72,24 @@ export interface WorkerSummary {
   lost: number;
 }
 
+/** An outcome as the worker records it: with its job, for the kinds' record hooks. */
+type WorkerOutcome = AttemptOutcome & {
+  job: ClaimedJob;
+  /** Its kind's record hook failed on it once: record it without the hook. */
+  skipHooks?: boolean;
+};
+
+/** A kind's `onRecorded` threw: the batch rolled back; these attempts are recorded again without it. */
+class RecordHookError extends Error {
+  constructor(
+    readonly jobKind: string,
+    readonly runIds: ReadonlySet<string>,
+    readonly reason: unknown,
+  ) {
+    super(`the ${jobKind} kind could not record its rows: ${(reason as Error)?.message ?? String(reason)}`);
+  }
+}
+
 /**
  * An attempt in flight. Its abort signal is made only if the handler asks for it (an AbortController
  * costs more than a no-op job's whole run); an abort before that is remembered and the signal it then
@@ -110,7 +132,11 @@ export class Worker {
   private readonly active = new Map<string, ActiveAttempt>();
   /** Every attempt this worker holds a lease on: waiting, running, or finished but not yet recorded. */
   private readonly held = new Map<string, HeldAttempt>();
-  private pendingOutcomes: AttemptOutcome[] = [];
+  private pendingOutcomes: WorkerOutcome[] = [];
+  private readonly kinds: JobKindRegistry;
+  private readonly recordOptions: RecordOutcomesOptions<WorkerOutcome>;
+  /** A kind's record hook ran in the last recording (it may have enqueued jobs). */
+  private hooksRan = false;
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private stopRequested = false;
@@ -137,6 +163,7 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     if (options.concurrency < 1) throw new RangeError('concurrency must be at least 1');
+    if (!options.kinds && !options.handler) throw new TypeError('a worker needs job kinds (or one handler)');
     this.options = { ...options, prefetch: options.prefetch ?? options.concurrency };
     this.leases = new LeaseKeeper({
       database: options.database,
@@ -154,6 +181,9 @@ export class Worker {
         this.wake();
       },
     });
+    this.kinds = options.kinds ?? new JobKindRegistry([{ kind: defaultJobKind, handle: options.handler! }]);
+    // Without record hooks, recording stays exactly the queue's statements.
+    this.recordOptions = this.kinds.hasRecordHooks ? { onApplied: (transaction, applied, context) => this.runRecordHooks(transaction, applied, context) } : {};
   }
 
   /** Stop claiming and wind down; a second call cuts attempts in flight off at once. */
@@ -252,16 +282,19 @@ export class Worker {
   }
 
   private async runAttempt(job: ClaimedJob, attempt: ActiveAttempt): Promise<void> {
-    const { handler, workerId, backoff, logger } = this.options;
+    const { workerId, backoff, logger } = this.options;
     const startedAt = Date.now();
     let result: HandlerResult;
     try {
-      result = await handler(job, {
-        workerId,
-        get signal() {
-          return attempt.signal;
-        },
-      });
+      const jobKind = this.kinds.get(job.kind);
+      result = jobKind
+        ? await jobKind.handle(job, {
+            workerId,
+            get signal() {
+              return attempt.signal;
+            },
+          })
+        : unknownKindResult(job, this.kinds);
     } catch (error) {
       logger?.error({ err: error, jobId: job.id }, 'handler threw');
       result = {
@@ -274,14 +307,15 @@ export class Worker {
     }
     const completedAt = Date.now();
     const base = {
+      job,
       held: { jobId: job.id, runId: job.runId },
       attempt: job.attempt,
       record: { ...result.record, workerId, startedAt, completedAt },
       artifacts: result.artifacts,
     };
-    const outcome: AttemptOutcome =
+    const outcome: WorkerOutcome =
       result.kind === 'succeeded'
-        ? { kind: 'succeeded', ...base }
+        ? { kind: 'succeeded', ...base, output: result.output }
         : attempt.stoppedByWorker
           ? // Our own shutdown cut it off: give the job back, this attempt does not count.
             {
@@ -335,11 +369,11 @@ export class Worker {
     return this.flushing;
   }
 
-  private async recordWithRetry(batch: AttemptOutcome[]): Promise<void> {
+  private async recordWithRetry(batch: WorkerOutcome[]): Promise<void> {
     const { database, logger, onRecorded } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
-        const recorded = await recordOutcomes(database, batch);
+        const recorded = await recordOutcomes(database, batch, this.recordOptions);
         for (const outcome of batch) {
           this.held.delete(outcome.held.runId);
           if (recorded.refused.has(outcome.held.runId)) this.summary.refused++;
@@ -350,11 +384,28 @@ export class Worker {
         this.summary.deadLettered += recorded.deadLettered.size;
         if (recorded.refused.size > 0) logger?.warn({ count: recorded.refused.size }, 'outcomes refused: lease lost');
         onRecorded?.(batch, recorded.deadLettered, recorded.refused);
-        // Failed attempts may have put jobs back in the queue, ready now.
-        if (batch.some((outcome) => outcome.kind === 'failed')) this.queueLooksEmpty = false;
+        // Failed attempts may have put jobs back in the queue, ready now; record hooks may have enqueued some.
+        if (this.hooksRan || batch.some((outcome) => outcome.kind === 'failed')) this.queueLooksEmpty = false;
+        this.hooksRan = false;
         this.wake();
         return;
       } catch (error) {
+        if (error instanceof RecordHookError) {
+          // Not the database's fault, and nothing was written. Which attempt the hook failed on is
+          // known only when it had one: record the others apart, then each of the hook's alone.
+          if (error.runIds.size > 1) {
+            const involved = batch.filter((outcome) => error.runIds.has(outcome.held.runId));
+            const others = batch.filter((outcome) => !error.runIds.has(outcome.held.runId));
+            if (others.length > 0) await this.recordWithRetry(others);
+            for (const outcome of involved) await this.recordWithRetry([outcome]);
+            return;
+          }
+          // Record it as failed, without the hook, at once.
+          logger?.error({ err: error.reason, kind: error.jobKind }, 'a job kind could not record its rows');
+          batch = batch.map((outcome) => (error.runIds.has(outcome.held.runId) ? this.hookFailed(outcome, error) : outcome));
+          attempt--;
+          continue;
+        }
         // Keep the outcomes and the leases for a while (the database may be restarting). Past that,
         // let the jobs go: with their leases no longer renewed, the reaper takes them back and they
         // run again — nothing is lost, at worst done twice and recorded once.
@@ -370,6 +421,43 @@ export class Worker {
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }
+  }
+
+  /** Calls each kind's `onRecorded` with its applied outcomes, inside the recording transaction. */
+  private async runRecordHooks(
+    transaction: Parameters<NonNullable<RecordOutcomesOptions['onApplied']>>[0],
+    applied: Parameters<NonNullable<RecordOutcomesOptions<WorkerOutcome>['onApplied']>>[1],
+    context: Parameters<NonNullable<RecordOutcomesOptions['onApplied']>>[2],
+  ): Promise<void> {
+    const byKind = new Map<string, { job: ClaimedJob; outcome: AttemptOutcome; deadLettered: boolean }[]>();
+    for (const { outcome, deadLettered } of applied) {
+      if (outcome.skipHooks) continue;
+      const list = byKind.get(outcome.job.kind) ?? [];
+      if (list.length === 0) byKind.set(outcome.job.kind, list);
+      list.push({ job: outcome.job, outcome, deadLettered });
+    }
+    for (const [kind, recorded] of byKind) {
+      const hook = this.kinds.get(kind)?.onRecorded;
+      if (!hook) continue;
+      this.hooksRan = true;
+      try {
+        await hook(transaction, recorded, context);
+      } catch (error) {
+        throw new RecordHookError(kind, new Set(recorded.map((entry) => entry.outcome.held.runId)), error);
+      }
+    }
+  }
+
+  private hookFailed(outcome: WorkerOutcome, error: RecordHookError): WorkerOutcome {
+    if (outcome.kind === 'failed') return { ...outcome, skipHooks: true };
+    return {
+      ...outcome,
+      kind: 'failed',
+      skipHooks: true,
+      error: { code: 'record_hook_failed', message: error.message },
+      retryable: true,
+      retryDelayMs: retryDelay(this.options.backoff, outcome.attempt),
+    };
   }
 
   /** Leases lost (taken back while this worker stalled): abort those calls, drop those not started. */

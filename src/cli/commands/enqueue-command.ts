@@ -13,6 +13,8 @@ import { contextFrom, withHolocron } from '../command-context.ts';
 import { collectOption } from '../option-parsers.ts';
 
 interface EnqueueFlags {
+  kind?: string;
+  parentJobId?: string;
   interrogation?: string;
   entityType?: string;
   entityId?: string;
@@ -51,6 +53,8 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--dedupe-key <key>', 'skip if a job with this key exists')
     .option('--run-label <label>', 'group jobs into an experiment')
     .option('--delay-seconds <s>', 'not before this many seconds from now, up to 31536000 (a year)')
+    .option('--kind <kind>', 'the job kind (default interrogation; e.g. noop); other kinds take --input and the queue flags')
+    .option('--parent-job-id <id>', 'the job that made this one')
     .option('--from <file>', 'JSONL file: one job per line (same fields as the flags, snake_case)')
     .option('--json', 'print the result as JSON (a refusal too: every problem, with its line and field)')
     .option('--no-migrate', 'change no schema: refuse if the database is not migrated (`holocron db migrate`)')
@@ -64,7 +68,7 @@ Examples:
 
 A JSONL line: {"entity_type":"planet","entity_id":"tatooine","evidence":["Tatooine is a desert planet."],"priority":50}
 Fields: interrogation, input, entity_type, entity_id, evidence, evidence_files, priority, model,
-max_attempts, dedupe_key, run_label, delay_seconds.`,
+max_attempts, dedupe_key, run_label, delay_seconds, kind, parent_job_id.`,
     )
     .action(async (flags: EnqueueFlags, command: Command) => {
       const context = contextFrom(command);
@@ -112,6 +116,8 @@ max_attempts, dedupe_key, run_label, delay_seconds.`,
 
 /** What each job field is called on the command line, so a refusal names the flag the user typed. */
 const flagNames: Record<string, string> = {
+  kind: '--kind',
+  parent_job_id: '--parent-job-id',
   interrogation: '--interrogation',
   input: '--input',
   entity_type: '--entity-type',
@@ -128,7 +134,7 @@ const flagNames: Record<string, string> = {
 
 function hasSingleJobFlags(flags: EnqueueFlags): boolean {
   return (
-    [flags.entityType, flags.entityId, flags.input, flags.priority, flags.model, flags.maxAttempts, flags.dedupeKey, flags.runLabel, flags.delaySeconds].some(
+    [flags.kind, flags.parentJobId, flags.entityType, flags.entityId, flags.input, flags.priority, flags.model, flags.maxAttempts, flags.dedupeKey, flags.runLabel, flags.delaySeconds].some(
       (value) => value !== undefined,
     ) || flags.evidence.length > 0 || flags.evidenceFile.length > 0
   );
@@ -150,6 +156,8 @@ function requestFromFlags(flags: EnqueueFlags): Record<string, unknown> {
     }
   }
   const request: Record<string, unknown> = {
+    kind: flags.kind,
+    parent_job_id: numberFromFlag(flags.parentJobId),
     interrogation: flags.interrogation,
     input,
     entity_type: flags.entityType,

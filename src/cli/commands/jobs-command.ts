@@ -108,6 +108,7 @@ export function registerJobsCommand(program: Command): void {
         const lines = [
           `Job ${job.id}  ${job.status}  ${job.interrogationKey}  priority ${job.priority}  attempts ${job.attemptCount}/${job.maxAttempts}`,
           `  created ${formatTime(job.createdAt)}  available ${formatTime(job.availableAt)}  completed ${formatTime(job.completedAt)}`,
+          `  kind ${job.kind}  parent job ${job.parentJobId ?? '-'}`,
           `  model hint ${job.modelHint ?? '-'}  run label ${job.runLabel ?? '-'}  dedupe key ${job.dedupeKey ?? '-'}`,
           `  input ${truncate(JSON.stringify(job.input), 160)}`,
         ];
@@ -122,6 +123,7 @@ export function registerJobsCommand(program: Command): void {
             `     model ${attempt.modelName ?? '-'}${attempt.modelDigest ? `  digest ${attempt.modelDigest}` : ''}  ${attempt.endpointId ? `endpoint ${attempt.endpointId} ` : ''}${attempt.baseUrl ?? ''}  started ${formatTime(attempt.startedAt)}`,
           );
           if (attempt.error) lines.push(`     error [${attempt.errorCode}] ${attempt.error.replace(/\n/g, '\n       ')}`);
+          if (attempt.output !== null) lines.push(`     output ${truncate(JSON.stringify(attempt.output), 160)}`);
           if (attempt.lakeDir) lines.push(`     lake ${path.join(holocron.lake.location, attempt.lakeDir)}`);
           for (const artifact of attempt.artifacts) {
             lines.push(`       ${path.basename(artifact.lakePath).padEnd(16)} ${String(artifact.bytes).padStart(8)} B  sha256 ${artifact.sha256}`);
