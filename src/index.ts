@@ -4,12 +4,29 @@ export { loadConfig, ConfigError, environmentVariables, type LoadConfigOptions }
 export { configSchema, type HolocronConfig } from './config/config-schema.ts';
 export { defaults } from './config/defaults.ts';
 export { openDatabase, type HolocronDatabase } from './database/open-database.ts';
-export { migrateToLatest } from './database/migrate.ts';
+export {
+  migrateToLatest,
+  schemaStatus,
+  assertSchemaCurrent,
+  MigrationError,
+  SchemaNotCurrentError,
+  type AreaMigrations,
+  type SchemaStatus,
+} from './database/migrate.ts';
 export type * from './database/database.ts';
 export * from './queue/index.ts';
 export { Worker, type WorkerOptions, type WorkerSummary, type WorkerMode } from './worker/worker.ts';
 export type { JobHandler, JobContext, HandlerResult } from './worker/job-handler.ts';
-export { createInterrogationHandler } from './pipeline/create-interrogation-handler.ts';
+export {
+  JobKindRegistry,
+  JobKindError,
+  defaultJobKind,
+  type JobKind,
+  type RecordedAttempt,
+  type InputValidation,
+} from './worker/job-kind-registry.ts';
+export { noopJobKind } from './worker/noop-job-kind.ts';
+export { createInterrogationHandler, createInterrogationJobKind } from './pipeline/create-interrogation-handler.ts';
 export {
   prepareJobSpecs,
   jobRequestSchema,
