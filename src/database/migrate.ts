@@ -13,6 +13,7 @@ import { documentsMigrations } from '../documents/documents-migrations.ts';
 import { evaluationsMigrations } from '../evaluations/evaluations-migrations.ts';
 import { queueMigrations } from '../queue/queue-migrations.ts';
 import type { Database } from './database.ts';
+import { withSchemaScopedIntrospection } from './schema-scoped-introspection.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
 import type { HolocronDatabase } from './open-database.ts';
 
@@ -103,7 +104,8 @@ export async function migrateToLatest(database: HolocronDatabase, options: Migra
   const migrations = allMigrations(adapter, options.areas);
   await renameLegacyMigrations(db, adapter);
   const migrator = new Migrator({
-    db,
+    // With a named schema, the Migrator looks for its tables in that schema only (see the module).
+    db: adapter.migrationSchema ? withSchemaScopedIntrospection(db, adapter.migrationSchema) : db,
     provider: { getMigrations: async () => migrations },
     migrationTableSchema: adapter.migrationSchema,
     allowUnorderedMigrations: true,
