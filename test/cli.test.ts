@@ -431,7 +431,7 @@ describe('holocron command line', { concurrency: true }, () => {
       assert.deepEqual(run.options, { temperature: 0 });
       assert.equal(typeof run.metrics?.promptTokens, 'number');
       const types = run.artifacts.map((artifact) => artifact.type).sort();
-      assert.deepEqual(types, ['evidence', 'output', 'prompt', 'request', 'response', 'response_stream']);
+      assert.deepEqual(types, ['evidence', 'metadata', 'output', 'prompt', 'raw', 'request', 'response', 'response_stream']);
       assert.deepEqual([details.job.kind, details.job.parentJobId], ['interrogation', null]);
       // The validated output, from SQL, is the lake's audit copy.
       const outputFile = run.artifacts.find((artifact) => artifact.type === 'output')!;

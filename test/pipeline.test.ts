@@ -72,7 +72,7 @@ for (const dialect of dialects) {
         const enqueued = await holocron.enqueue(Array.from({ length: 12 }, (_, index) => job(`person_${index}`, { run_label: 'e2e' })));
         const summary = await holocron.createWorker({ mode: 'drain' }).run();
         assert.equal(summary.succeeded, 12);
-        const output = createDefaultRegistry().validators('sw_entity_facts_v1').output;
+        const output = createDefaultRegistry().validators('sw_entity_facts_v1').output!;
         for (const { id } of enqueued) {
           const details = await getJobDetails(holocron.database, id);
           assert.equal(details.job.status, 'SUCCEEDED');
@@ -83,7 +83,7 @@ for (const dialect of dialects) {
           assert.match(run!.model_digest ?? '', /^[0-9a-f]{64}$/);
           assert.ok((run!.prompt_tokens ?? 0) > 0 && (run!.completion_tokens ?? 0) > 0);
           const types = run!.artifacts.map((artifact) => artifact.artifact_type).sort();
-          assert.deepEqual(types, ['evidence', 'output', 'prompt', 'request', 'response', 'response_stream']);
+          assert.deepEqual(types, ['evidence', 'metadata', 'output', 'prompt', 'raw', 'request', 'response', 'response_stream']);
           for (const artifact of run!.artifacts) {
             const bytes = fs.readFileSync(path.join(lakeRoot, artifact.lake_path));
             assert.equal(createHash('sha256').update(bytes).digest('hex'), artifact.sha256, artifact.lake_path);

@@ -10,6 +10,7 @@ import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDbCommand } from './commands/db-command.ts';
 import { registerDemoCommand } from './commands/demo-command.ts';
 import { registerDocsCommand } from './commands/docs-command.ts';
+import { registerPipelineCommand } from './commands/pipeline-command.ts';
 import { registerEnqueueCommand } from './commands/enqueue-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
@@ -41,6 +42,7 @@ export function createProgram(): Command {
   registerSimCommand(program);
   registerDemoCommand(program);
   registerDocsCommand(program);
+  registerPipelineCommand(program);
   program.commands.forEach(function exitOverrideAll(command: Command) {
     command.exitOverride();
     command.commands.forEach(exitOverrideAll);

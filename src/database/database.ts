@@ -18,9 +18,10 @@
  */
 import type { DocumentTables } from '../documents/documents-tables.ts';
 import type { EvaluationTables } from '../evaluations/evaluations-tables.ts';
+import type { PipelineTables } from '../pipelines/pipelines-tables.ts';
 import type { QueueTables } from '../queue/queue-tables.ts';
 
-export interface Database extends QueueTables, DocumentTables, EvaluationTables {}
+export interface Database extends QueueTables, DocumentTables, EvaluationTables, PipelineTables {}
 
 // The queue's row types, re-exported where they were first defined (older imports keep working).
 export * from '../queue/queue-tables.ts';

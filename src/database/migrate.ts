@@ -11,6 +11,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { documentsMigrations } from '../documents/documents-migrations.ts';
 import { evaluationsMigrations } from '../evaluations/evaluations-migrations.ts';
+import { pipelinesMigrations } from '../pipelines/pipelines-migrations.ts';
 import { queueMigrations } from '../queue/queue-migrations.ts';
 import type { Database } from './database.ts';
 import { withSchemaScopedIntrospection } from './schema-scoped-introspection.ts';
@@ -28,6 +29,7 @@ export const areas: readonly AreaMigrations[] = [
   { area: 'queue', migrations: queueMigrations },
   { area: 'documents', migrations: documentsMigrations },
   { area: 'evaluations', migrations: evaluationsMigrations },
+  { area: 'pipelines', migrations: pipelinesMigrations },
 ];
 
 /**

@@ -7,6 +7,8 @@ import Mustache from 'mustache';
 import type { Interrogation } from './interrogation.ts';
 import { loadInterrogationsFolder } from './load-interrogations-folder.ts';
 import { swEntityFactsV1 } from './sw-entity-facts-v1.ts';
+import { swEntityEssayV1, swEssayEvaluationV1 } from './sw-essay-interrogations.ts';
+import { getTextParser, textParserNames } from '../documents/text-parsers.ts';
 import {
   createOutputValidator,
   InvalidJsonSchemaError,
@@ -51,7 +53,8 @@ export class InvalidInterrogationError extends Error {
 export interface InterrogationValidators {
   /** Applies input-schema defaults (to a copy) and returns the completed input as `value`. */
   input: OutputValidator;
-  output: OutputValidator;
+  /** Null for a free-text interrogation. */
+  output: OutputValidator | null;
 }
 
 interface Entry {
@@ -67,7 +70,7 @@ function compile(interrogation: Interrogation): Entry {
             applyDefaults: true,
             mismatchPhrase: `the input does not match the input schema of ${interrogation.key}`,
           })
-        : createOutputValidator(interrogation.outputSchema);
+        : createOutputValidator(interrogation.outputSchema!);
     } catch (error) {
       if (error instanceof InvalidJsonSchemaError) {
         throw new InvalidInterrogationError(interrogation, `${which} is not a valid JSON Schema: ${error.message}`, error);
@@ -81,7 +84,16 @@ function compile(interrogation: Interrogation): Entry {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidInterrogationError(interrogation, `promptTemplate is not a valid mustache template: ${reason}`, error);
   }
-  return { interrogation, validators: { input: compileSchema('inputSchema'), output: compileSchema('outputSchema') } };
+  if (interrogation.parser !== undefined && !textParserNames.includes(interrogation.parser)) {
+    throw new InvalidInterrogationError(interrogation, `unknown parser "${interrogation.parser}"; known: ${textParserNames.join(', ')}`);
+  }
+  if (interrogation.parser !== undefined && interrogation.outputSchema) {
+    throw new InvalidInterrogationError(interrogation, 'a parser is for free-text answers; this interrogation has an outputSchema');
+  }
+  return {
+    interrogation,
+    validators: { input: compileSchema('inputSchema'), output: interrogation.outputSchema ? compileSchema('outputSchema') : null },
+  };
 }
 
 function compileOnFirstUse(interrogation: Interrogation): Entry {
@@ -138,9 +150,14 @@ export class InterrogationRegistry {
     return this.#entry(key).validators.input.validateValue(input);
   }
 
-  /** Checks a model's answer text against the output schema (fail closed: see `createOutputValidator`). */
+  /**
+   * Checks a model's answer text against the output schema (fail closed: see `createOutputValidator`).
+   * A free-text answer is its text, through the interrogation's parser when it names one.
+   */
   validateOutput(key: string, text: string): ValidationResult {
-    return this.#entry(key).validators.output.validate(text);
+    const entry = this.#entry(key);
+    if (entry.validators.output) return entry.validators.output.validate(text);
+    return parseFreeText(entry.interrogation, text);
   }
 
   /**
@@ -169,11 +186,20 @@ export class InterrogationRegistry {
 }
 
 /** The interrogations Holocron ships with. */
-export const builtinInterrogations: readonly Interrogation[] = [swEntityFactsV1];
+export const builtinInterrogations: readonly Interrogation[] = [swEntityFactsV1, swEntityEssayV1, swEssayEvaluationV1];
 
 /** A registry holding the built-in interrogations. */
 export function createDefaultRegistry(): InterrogationRegistry {
   const registry = new InterrogationRegistry();
   for (const interrogation of builtinInterrogations) registry.register(interrogation, { compile: 'on-first-use' });
   return registry;
+}
+
+function parseFreeText(interrogation: Interrogation, text: string): ValidationResult {
+  if (text.trim() === '') return { ok: false, kind: 'parse_error', message: 'the answer is empty', errors: ['the answer is empty'] };
+  if (!interrogation.parser) return { ok: true, value: text };
+  const parsed = getTextParser(interrogation.parser)(text);
+  if (parsed.ok) return { ok: true, value: parsed.json !== undefined ? parsed.json : parsed.text };
+  const message = `the ${interrogation.parser} parser found nothing to take: ${parsed.error}`;
+  return { ok: false, kind: 'parse_error', message, errors: [message] };
 }

@@ -13,8 +13,13 @@ export interface Interrogation {
   systemPrompt?: string;
   /** Mustache template rendered with the job input, the evidence bundle and the rubric. */
   promptTemplate: string;
-  /** The answer's contract (sent to the model as the structured-output format, then enforced with Ajv). */
-  outputSchema: JsonSchema;
+  /**
+   * The answer's contract (sent to the model as the structured-output format, then enforced with Ajv).
+   * Absent: a free-text interrogation — the answer is text (a draft, an essay), sent without a format.
+   */
+  outputSchema?: JsonSchema;
+  /** Free text only: the named parser the answer goes through (src/documents/text-parsers.ts); default none. */
+  parser?: string;
   /** The job input's contract, checked at enqueue time. */
   inputSchema: JsonSchema;
   defaults: InterrogationDefaults;

@@ -4,7 +4,8 @@
  * template parsed with mustache; every problem names the file. All files are checked before anything is
  * returned, and any problem (including a key used twice, or a built-in key) fails the whole folder.
  *
- * File shape: `{ key, title, description?, systemPrompt?, promptTemplate | promptFile, outputSchema,
+ * File shape: `{ key, title, description?, systemPrompt?, promptTemplate | promptFile, outputSchema? (absent:
+ * free text), parser? (free text only),
  * inputSchema?, defaults?, rubric? }`, `promptFile` being relative to the JSON file. Without an
  * `inputSchema` any JSON object is accepted as input.
  */
@@ -12,6 +13,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
+import { textParserNames } from '../documents/text-parsers.ts';
 import { jobRequestBounds } from '../pipeline/job-request-contract.ts';
 import type { Interrogation, InterrogationDefaults } from './interrogation.ts';
 import { compileJsonSchema } from '../validation/output-validator.ts';
@@ -45,7 +47,8 @@ export const interrogationFileSchema = z
     systemPrompt: z.string().optional(),
     promptTemplate: z.string().min(1).optional(),
     promptFile: z.string().min(1).optional(),
-    outputSchema: jsonSchemaObject,
+    outputSchema: jsonSchemaObject.optional(),
+    parser: z.string().min(1).optional(),
     inputSchema: jsonSchemaObject.optional(),
     defaults: z
       .object({
@@ -159,10 +162,15 @@ async function loadInterrogationFile(absolutePath: string): Promise<{ interrogat
   }
 
   const inputSchema = file.inputSchema ?? { ...anyObjectInputSchema };
+  if (file.parser !== undefined && !textParserNames.includes(file.parser)) {
+    problems.push(`parser: unknown parser "${file.parser}"; known: ${textParserNames.join(', ')}`);
+  }
+  if (file.parser !== undefined && file.outputSchema) problems.push('parser: a parser is for free-text answers; remove it or the outputSchema');
   for (const [name, schema] of [
     ['outputSchema', file.outputSchema],
     ['inputSchema', inputSchema],
   ] as const) {
+    if (schema === undefined) continue;
     try {
       compileJsonSchema(schema);
     } catch (error) {
@@ -177,7 +185,8 @@ async function loadInterrogationFile(absolutePath: string): Promise<{ interrogat
     ...(file.description === undefined ? {} : { description: file.description }),
     ...(file.systemPrompt === undefined ? {} : { systemPrompt: file.systemPrompt }),
     promptTemplate,
-    outputSchema: file.outputSchema,
+    ...(file.outputSchema === undefined ? {} : { outputSchema: file.outputSchema }),
+    ...(file.parser === undefined ? {} : { parser: file.parser }),
     inputSchema,
     defaults: interrogationDefaults(file.defaults),
     ...(file.rubric === undefined ? {} : { rubric: file.rubric }),

@@ -10,6 +10,7 @@
  * error naming the endpoint and the model). The attempt records the endpoint that actually served its
  * call, read from the call's result or error.
  */
+import { schemaHashOf, templateHashOf } from '../documents/interrogation-hashes.ts';
 import { buildEvidenceBundle, type EvidenceBundle } from '../evidence/build-evidence-bundle.ts';
 import type { InterrogationRegistry } from '../interrogations/interrogation-registry.ts';
 import type { Interrogation } from '../interrogations/interrogation.ts';
@@ -68,9 +69,13 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
     const record: HandlerRecord = {};
     let failure: Failure | null = null;
     let output: unknown;
+    let freeText = false;
+    let parsed = false;
 
     try {
       const interrogation = resolveInterrogation(registry, job);
+      freeText = !interrogation.outputSchema;
+      parsed = freeText && interrogation.parser !== undefined;
       const bundle = await buildBundle(job, options);
       files.push(jsonFile('evidence.json', 'evidence', bundle));
 
@@ -111,6 +116,9 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
         body: result.wire.responseBody,
       }));
       if (result.wire.streamed) files.push({ name: 'response.ndjson', type: 'response_stream', content: result.wire.responseText });
+      // The answer exactly as it came, and what made it: the attempt's folder is its document's folder.
+      files.push({ name: 'raw.txt', type: 'raw', content: result.content });
+      files.push(jsonFile('metadata.json', 'metadata', documentMetadata(interrogation, request, result)));
       record.promptTokens = result.usage.promptTokens ?? null;
       record.completionTokens = result.usage.completionTokens ?? null;
       record.metrics = {
@@ -121,6 +129,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
         timeToFirstByteMs: result.timeToFirstByteMs,
         elapsedMs: result.elapsedMs,
         finishReason: result.rawFinishReason ?? null,
+        answerChars: result.content.length,
       };
 
       if (result.finishReason === 'length') {
@@ -140,7 +149,10 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
           failure = {
             error: {
               code: 'invalid_output',
-              message: `the answer ${validation.kind === 'invalid_json' ? 'is not valid JSON' : 'does not match the output schema'}:\n- ${validation.errors.join('\n- ')}`,
+              message:
+                validation.kind === 'parse_error'
+                  ? validation.message
+                  : `the answer ${validation.kind === 'invalid_json' ? 'is not valid JSON' : 'does not match the output schema'}:\n- ${validation.errors.join('\n- ')}`,
             },
             retryable: true,
           };
@@ -151,7 +163,13 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
     }
 
     if (failure) files.push(jsonFile('error.json', 'error', failure.error));
-    else files.push(jsonFile('output.json', 'output', output));
+    else if (!freeText) files.push(jsonFile('output.json', 'output', output));
+    else {
+      // A free-text answer through a parser: what it took (parsed.txt). Without one, raw.txt is the answer.
+      const text = typeof output === 'string' ? output : `${JSON.stringify(output, null, 2)}\n`;
+      if (parsed) files.push({ name: 'parsed.txt', type: 'output', content: text });
+      record.metrics = { ...(record.metrics as object | undefined), parsedChars: text.length };
+    }
 
     try {
       const written = await lake.writeAttempt(job.runId, startedAt, files);
@@ -296,6 +314,23 @@ function classifyFailure(error: unknown): Failure {
     };
   }
   return { error: { code: 'internal_error', message: `internal error: ${(error as Error)?.message ?? String(error)}` }, retryable: true };
+}
+
+/** The document's metadata.json: what made the answer, beside it in the attempt's folder. */
+function documentMetadata(interrogation: Interrogation, request: StructuredChatRequest, result: StructuredChatResult) {
+  return {
+    interrogation: interrogation.key,
+    template_hash: templateHashOf(interrogation),
+    schema_hash: schemaHashOf(interrogation),
+    parser: interrogation.parser ?? null,
+    model: request.model,
+    options: request.options ?? null,
+    finish_reason: result.rawFinishReason ?? null,
+    usage: result.usage,
+    timings: result.timings,
+    time_to_first_byte_ms: result.timeToFirstByteMs,
+    elapsed_ms: result.elapsedMs,
+  };
 }
 
 function jsonFile(name: string, type: LakeFile['type'], value: unknown): LakeFile {

@@ -48,8 +48,11 @@ export type ProviderOptions = Record<string, Record<string, unknown>>;
 export interface StructuredChatRequest {
   model: string;
   messages: ChatMessage[];
-  /** The JSON Schema the answer must satisfy (Ollama `format`, OpenAI `response_format.json_schema.schema`). */
-  schema: JsonSchema;
+  /**
+   * The JSON Schema the answer must satisfy (Ollama `format`, OpenAI `response_format.json_schema.schema`).
+   * Absent: a free-text answer (no format sent).
+   */
+  schema?: JsonSchema;
   options?: GenerationOptions;
   providerOptions?: ProviderOptions;
 }

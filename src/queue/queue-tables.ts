@@ -29,7 +29,8 @@ export type RunStatus = (typeof runStatuses)[number];
 export const runOutcomes = ['applied', 'dead_lettered', 'refused'] as const;
 export type RunOutcome = (typeof runOutcomes)[number];
 
-export const artifactTypes = ['request', 'response', 'response_stream', 'evidence', 'prompt', 'output', 'error'] as const;
+// raw: the model's answer exactly as it came (raw.txt); metadata: the document's metadata.json.
+export const artifactTypes = ['request', 'response', 'response_stream', 'evidence', 'prompt', 'output', 'error', 'raw', 'metadata'] as const;
 export type ArtifactType = (typeof artifactTypes)[number];
 
 export interface JobTable {

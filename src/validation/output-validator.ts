@@ -11,7 +11,8 @@ import addFormatsModule from 'ajv-formats';
 import type { Interrogation } from '../interrogations/interrogation.ts';
 import type { JsonSchema } from '../providers/llm-provider.ts';
 
-export type ValidationFailureKind = 'invalid_json' | 'schema';
+/** `parse_error`: a free-text answer its named parser could not take (see the interrogation registry). */
+export type ValidationFailureKind = 'invalid_json' | 'schema' | 'parse_error';
 
 export type ValidationResult<Value = unknown> =
   | { ok: true; value: Value }
