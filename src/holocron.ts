@@ -15,6 +15,7 @@ import { createDefaultRegistry, type InterrogationRegistry } from './interrogati
 import { createLocalLake } from './lake/local-lake.ts';
 import type { Lake } from './lake/lake.ts';
 import { createInterrogationJobKind } from './pipeline/create-interrogation-handler.ts';
+import { createDocumentsRecordHook } from './pipelines/documents-record-hook.ts';
 import { JobRequestError, prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
 import { describeValue } from './pipeline/job-request-contract.ts';
 import { configuredEndpoints } from './config/configured-endpoints.ts';
@@ -125,7 +126,8 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
       });
       return new Worker({
         database,
-        kinds: kinds.with([interrogation]),
+        // Its attempts' documents and its pipelines' hand-offs are written with the attempts, atomically.
+        kinds: kinds.with([{ ...interrogation, onRecorded: createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue }) }]),
         workerId: config.worker.id ?? defaultWorkerId(),
         mode: workerOptions.mode ?? 'loop',
         concurrency: config.worker.concurrency,

@@ -666,6 +666,10 @@ describe('holocron command line', { concurrency: true }, () => {
         'runs import': ['<file>'],
         projects: ['list'],
         'projects list': ['--json'],
+        pipeline: ['run', 'status', 'rebuild'],
+        'pipeline run': ['[file]', '--example <name>', '--inputs <file>', '--run-label <label>', '--json', 'Example:'],
+        'pipeline status': ['--run-label <label>', '--json'],
+        'pipeline rebuild': ['--stale', '--run-label <label>', '--dry-run', '--json'],
       };
       const commands = everyCommand(createProgram());
       assert.deepEqual(commands.map((entry) => entry.names.join(' ')).sort(), Object.keys(expected).sort());

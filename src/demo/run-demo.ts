@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { HolocronConfig } from '../config/config-schema.ts';
 import { openHolocron, type Holocron } from '../holocron.ts';
 import type { Logger } from '../logging/create-logger.ts';
+import { runPipelineDemo } from '../pipelines/pipeline-demo.ts';
 import { jobStats } from '../queue/job-stats.ts';
 import { startSimulator, type RunningSimulator } from '../simulator/index.ts';
 import { runEvaluationDemo } from './evaluation-demo.ts';
@@ -85,6 +86,12 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
     await drainUntilSettled(holocron, options.logger);
     const seconds = (performance.now() - started) / 1000;
     await printSummary(holocron, seconds, write);
+    await runPipelineDemo(holocron, {
+      items: starWarsEntities.slice(0, 3),
+      runLabel: 'demo-pipeline',
+      drain: () => drainUntilSettled(holocron, options.logger),
+      write,
+    });
     await runEvaluationDemo(config, { latencyMs: options.latencyMs, logger: options.logger, write });
   } finally {
     await holocron.close();
