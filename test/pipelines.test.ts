@@ -21,6 +21,7 @@ import { rebuildStale } from '../src/pipelines/rebuild-stale.ts';
 import { starWarsPipelineFile } from '../src/pipelines/star-wars-pipeline.ts';
 import { startPipelineRun } from '../src/pipelines/start-pipeline-run.ts';
 import { createOllamaProvider } from '../src/providers/ollama/create-ollama-provider.ts';
+import { providerSetOf } from '../src/providers/provider-factory.ts';
 import { claimJobs } from '../src/queue/claim-jobs.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
 import { recordOutcomes, type AttemptOutcome } from '../src/queue/record-outcomes.ts';
@@ -128,8 +129,9 @@ for (const dialect of dialects) {
         assert.deepEqual(essayFiles, ['evidence.json', 'metadata.json', 'parsed.txt', 'prompt.txt', 'raw.txt', 'request.json', 'response.json', 'response.ndjson']);
         assert.equal(essay!.parser, 'strip-preamble');
         assert.equal(essay!.schema_hash, null);
-        const request = JSON.parse(fs.readFileSync(path.join(lake, essay!.doc_dir, 'request.json'), 'utf8')) as { body: { format?: unknown } };
-        assert.equal(request.body.format, undefined, 'a free-text request sends no format');
+        const request = JSON.parse(fs.readFileSync(path.join(lake, essay!.doc_dir, 'request.json'), 'utf8')) as { wire: { body: Record<string, unknown> } | null };
+        assert.ok(request.wire, 'the chat request went out');
+        assert.ok(!('format' in request.wire.body), 'a free-text request sends no format');
         const raw = fs.readFileSync(path.join(lake, essay!.doc_dir, 'raw.txt'), 'utf8');
         assert.equal(essay!.raw_chars, raw.length);
         assert.ok(raw.length > 20);
@@ -159,7 +161,7 @@ for (const dialect of dialects) {
         assert.ok(job);
         const handler = createInterrogationHandler({
           registry: holocron.registry,
-          provider: createOllamaProvider({ baseUrl: simulator.url }),
+          providers: providerSetOf([createOllamaProvider({ baseUrl: simulator.url })], { owned: true }),
           lake: holocron.lake,
           evidence: holocron.config.evidence,
           model: null,

@@ -127,7 +127,7 @@ function metricsFor(runId: string, configText: string, interrogation: string | n
   let metrics = metricCache.get(runId);
   if (!metrics) {
     const config = JSON.parse(configText) as { metrics?: MetricSpec[] };
-    const schema = interrogation && registry.has(interrogation) ? registry.get(interrogation).outputSchema : null;
+    const schema = interrogation && registry.has(interrogation) ? (registry.get(interrogation).outputSchema ?? null) : null;
     metrics = buildMetrics(config.metrics ?? [], schema);
     if (metricCache.size > 100) metricCache.clear();
     metricCache.set(runId, metrics);
