@@ -29,11 +29,12 @@ export function registerPipelineCommand(program: Command): void {
     .command('run [file]')
     .description('Enqueue the first stage of a pipeline (JSON or YAML file) for every input item')
     .option('--example <name>', 'a built-in pipeline instead of a file: star-wars')
-    .requiredOption('--inputs <file>', 'input items, one JSON object per line (an "id" or "entity_id" each)')
+    .option('--inputs <file>', 'input items, one JSON object per line (an "id" or "entity_id" each) (required)')
     .option('--run-label <label>', 'the run label of every job and document (default: <pipeline name>-<date and time>)')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  holocron pipeline run --example star-wars --inputs entities.jsonl --run-label sw-1\n  holocron work --drain\n  holocron pipeline status --run-label sw-1')
-    .action(async (file: string | undefined, flags: { example?: string; inputs: string; runLabel?: string; json?: boolean }, command: Command) => {
+    .action(async (file: string | undefined, flags: { example?: string; inputs?: string; runLabel?: string; json?: boolean }, command: Command) => {
+      if (!flags.inputs) throw new UsageError('pipeline run needs --inputs FILE');
       if (!file && !flags.example) throw new UsageError('give a pipeline file, or --example star-wars');
       if (file && flags.example) throw new UsageError('give a pipeline file or --example, not both');
       if (flags.example && flags.example !== 'star-wars') throw new UsageError(`unknown example "${flags.example}"; known: star-wars`);
@@ -103,11 +104,12 @@ export function registerPipelineCommand(program: Command): void {
   pipeline
     .command('rebuild')
     .description('Enqueue again what is stale (newer parent, changed template, schema or model), parents before children')
-    .requiredOption('--stale', 'rebuild the stale documents (the only mode)')
+    .option('--stale', 'rebuild the stale documents (the only mode; required)')
     .option('--run-label <label>', 'only this run')
     .option('--dry-run', 'say what would be rebuilt; enqueue nothing')
     .option('--json', 'print JSON')
-    .action(async (flags: { runLabel?: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+    .action(async (flags: { stale?: boolean; runLabel?: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+      if (!flags.stale) throw new UsageError('pipeline rebuild needs --stale (the only mode)');
       await withHolocron(
         contextFrom(command),
         async (holocron) => {
