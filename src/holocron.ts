@@ -16,6 +16,7 @@ import { createLocalLake } from './lake/local-lake.ts';
 import type { Lake } from './lake/lake.ts';
 import { createInterrogationJobKind } from './pipeline/create-interrogation-handler.ts';
 import { createDocumentsRecordHook } from './pipelines/documents-record-hook.ts';
+import { createEvaluationRecordHook } from './evaluations/queue/evaluation-record-hook.ts';
 import { JobRequestError, prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
 import { describeValue } from './pipeline/job-request-contract.ts';
 import { configuredEndpoints } from './config/configured-endpoints.ts';
@@ -124,10 +125,21 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
           maxOutputTokens: config.ollama.numPredict ?? undefined,
         },
       });
+      const documents = createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue });
+      const evaluations = createEvaluationRecordHook({ registry, lakeRoot: lake.location });
       return new Worker({
         database,
-        // Its attempts' documents and its pipelines' hand-offs are written with the attempts, atomically.
-        kinds: kinds.with([{ ...interrogation, onRecorded: createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue }) }]),
+        // Its attempts' documents, its pipelines' hand-offs and its evaluations' scores are written with
+        // the attempts, atomically, by any worker.
+        kinds: kinds.with([
+          {
+            ...interrogation,
+            onRecorded: async (transaction, recorded, context) => {
+              await documents(transaction, recorded, context);
+              await evaluations(transaction, recorded, context);
+            },
+          },
+        ]),
         workerId: config.worker.id ?? defaultWorkerId(),
         mode: workerOptions.mode ?? 'loop',
         concurrency: config.worker.concurrency,

@@ -123,6 +123,13 @@ for (const dialect of dialects) {
         assert.equal(output.aggregates.find((aggregate: { metric: string }) => aggregate.metric === 'facts.f1').mean, 1);
         const listed = JSON.parse(ok(await cli('runs', 'search', 'project:sim tag:cli "six characters"', '--json')));
         assert.deepEqual(listed.runs.map((run: { id: string }) => run.id), [output.runId]);
+        // Without --drain: the run is only queued; a plain `holocron work --drain` (another process) scores and completes it.
+        const queued = JSON.parse(ok(await cli('eval', 'run', '--dataset', dataset, '-i', 'sw_entity_facts_v1', '--model', 'qwen2.5:7b', '--match-list', 'facts:fact_key', '--json')));
+        assert.equal(queued.status, 'running');
+        ok(await cli('--lake-root', path.join(directory, 'lake'), 'work', '--drain', '--ollama-url', simulator.url));
+        const shown = JSON.parse(ok(await cli('runs', 'show', queued.runId, '--json')));
+        assert.equal(shown.run.status, 'completed');
+        assert.equal(shown.aggregates.find((aggregate: { metric: string; field: string }) => aggregate.metric === 'facts.f1' && aggregate.field === '').mean, 1);
         const bad = await cli('eval', 'run', '--dataset', path.join(directory, 'missing.jsonl'), '-i', 'sw_entity_facts_v1');
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /Cannot read the dataset/);

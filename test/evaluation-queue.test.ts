@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { starWarsDataset } from '../src/demo/star-wars-dataset.ts';
 import { drainEvaluation, scoreEvalRun } from '../src/evaluations/queue/drain-evaluation.ts';
-import { defaultMetricSpecs } from '../src/evaluations/queue/metric-specs.ts';
+import { checkMetricSpecs, defaultMetricSpecs } from '../src/evaluations/queue/metric-specs.ts';
 import { startQueuedEvaluation } from '../src/evaluations/queue/start-queued-evaluation.ts';
 import { compareEvalRuns } from '../src/evaluations/store/compare-eval-runs.ts';
 import { getEvalRun } from '../src/evaluations/store/get-eval-run.ts';
@@ -84,6 +85,30 @@ for (const dialect of dialects) {
       const metric = comparison.pairs[0]!.metrics.find((entry) => entry.metric === 'facts.f1')!;
       assert.equal(comparison.pairs[0]!.aligned, 12);
       assert.ok(metric.delta! < 0 && metric.significantRegression, JSON.stringify(metric));
+    });
+
+    it('any worker scores: a plain worker with the run’s recorded metrics, a custom module metric included', async () => {
+      const module = path.join(lakeRoot, 'entity-named.ts');
+      fs.writeFileSync(module, `export default (settings) => ({ name: 'named', settings, binary: true, score: (input) => input.output !== null && JSON.stringify(input.output).includes(settings.word) });\n`);
+      const specs = checkMetricSpecs([{ type: 'exact_match' }, { type: 'module', module: path.basename(module), settings: { word: 'fact_key' } }], 'test', lakeRoot);
+      const { runId } = await start('qwen2.5:7b', { metrics: specs });
+      const recorded = await getEvalRun(test.database, runId);
+      assert.match(JSON.parse(recorded.run.metric_versions).named, /^module:named@/);
+      await holocron.createWorker({ mode: 'drain' }).run(); // no drainEvaluation: the record hook scores
+      const { run, aggregates } = await getEvalRun(test.database, runId);
+      assert.equal(run.status, 'completed');
+      assert.equal(aggregates.find((aggregate) => aggregate.metric === 'named')!.mean, 1);
+      assert.equal(aggregates.find((aggregate) => aggregate.metric === 'exact_match')!.mean, 1);
+      assert.equal(aggregates.find((aggregate) => aggregate.metric === 'latency'), undefined, 'only the configured metrics');
+
+      // The module changes under a running run: workers refuse to mix versions, and the run says why.
+      const second = await start('qwen2.5:7b', { metrics: specs });
+      fs.writeFileSync(module, `export default (settings) => ({ name: 'named', binary: true, score: () => true });\n`);
+      await holocron.createWorker({ mode: 'drain' }).run();
+      const refused = await getEvalRun(test.database, second.runId);
+      assert.equal(refused.run.status, 'failed');
+      assert.match(refused.run.error!, /cannot score: metric named is module:named@\w+ in this process, but the run was started with module:named@\w+ \(its definition changed\)/);
+      assert.equal((await listEvalItems(test.database, second.runId, { limit: 1 })).items[0]!.status, 'pending', 'nothing scored with the changed metric');
     });
 
     it('a run whose items all dead-letter is failed; bad requests leave nothing behind', async () => {

@@ -8,7 +8,22 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 
 export function evaluationsMigrations(adapter: DialectAdapter): Record<string, Migration> {
-  return { 'evaluations/0001-create-evaluation-store': createEvaluationStore(adapter) };
+  return {
+    'evaluations/0001-create-evaluation-store': createEvaluationStore(adapter),
+    'evaluations/0002-pending-items-index': pendingItemsIndex(),
+  };
+}
+
+/** Every recording transaction of a queued run counts its pending items: a small partial index makes that cheap at any size. */
+function pendingItemsIndex(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await sql`create index eval_items_pending_index on eval_items (run_id) where status = 'pending'`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`drop index eval_items_pending_index`.execute(db);
+    },
+  };
 }
 
 function createEvaluationStore(adapter: DialectAdapter): Migration {

@@ -3,10 +3,11 @@
  * interrogation jobs; `--drain` runs a worker in this process until every item is done and scored.
  * `holocron eval score <run>`: scores the finished items of a queued run now (any worker does it too).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { readDataset } from '../../evaluations/dataset.ts';
-import { defaultMetricSpecs, parseListSpec } from '../../evaluations/queue/metric-specs.ts';
+import { checkMetricSpecs, defaultMetricSpecs, parseListSpec, type MetricSpec } from '../../evaluations/queue/metric-specs.ts';
 import { drainEvaluation, scoreEvalRun } from '../../evaluations/queue/drain-evaluation.ts';
 import { startQueuedEvaluation } from '../../evaluations/queue/start-queued-evaluation.ts';
 import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-run.ts';
@@ -27,6 +28,7 @@ interface EvalRunFlags {
   description?: string;
   repeats: number;
   matchList?: string[];
+  metrics?: string;
   drain?: boolean;
   concurrency?: number;
   json?: boolean;
@@ -45,6 +47,17 @@ async function summary(holocron: Holocron, runId: string): Promise<string> {
   return lines.join('\n');
 }
 
+/** A --metrics file: its module paths are relative to the file. */
+function readMetricSpecs(file: string): MetricSpec[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`Cannot read the metrics file ${file}: ${(error as Error).message}`);
+  }
+  return checkMetricSpecs(value, `the metrics file ${file}`, path.dirname(path.resolve(file)));
+}
+
 export function registerEvalCommand(program: Command): void {
   const evaluation = program.command('eval').description('Evaluations that run through the queue');
 
@@ -60,6 +73,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--description <text>', 'what the run is for')
     .option('--repeats <n>', 'run each item this many times', positiveIntegerOption, 1)
     .option('--match-list <path:key>', 'score a list by key, e.g. facts:fact_key (repeatable)', collectOption)
+    .option('--metrics <file>', 'the metrics, a JSON array of specs ({"type":"exact_match"}, {"type":"module","module":"./my-metric.ts"} …); recorded with the run, so every worker scores the same')
     .option('--drain', 'run a worker in this process until the run is complete')
     .option('--json', 'print JSON');
   // --model (also the run's model), --ollama-url, --concurrency …: the worker's settings, as for `work`.
@@ -69,6 +83,7 @@ export function registerEvalCommand(program: Command): void {
       if (!dataset || !interrogation) throw new UsageError('eval run needs --dataset FILE and --interrogation KEY');
       const items = readDataset(dataset);
       const lists = (flags.matchList ?? []).map(parseListSpec);
+      const metrics = flags.metrics ? [...readMetricSpecs(flags.metrics), ...lists.map((list): MetricSpec => ({ type: 'list_match', ...list }))] : defaultMetricSpecs(lists);
       const context = contextFrom(command);
       await withHolocron(context, async (holocron) => {
         const { runId, jobs } = await startQueuedEvaluation(holocron, {
@@ -82,7 +97,7 @@ export function registerEvalCommand(program: Command): void {
           createdBy: flags.createdBy,
           datasetName: path.basename(dataset),
           repeats: flags.repeats,
-          metrics: defaultMetricSpecs(lists),
+          metrics,
         });
         if (!flags.json) process.stdout.write(`Run ${runId}: ${jobs} item${jobs === 1 ? '' : 's'} queued as jobs.\n`);
         if (!flags.drain) {

@@ -1,22 +1,36 @@
 /**
- * Metrics as data, for evaluations that run through the queue: any worker process rebuilds the same
- * metrics from the run's stored settings (a TypeScript function cannot travel through the queue, so
- * custom metrics are for `evaluate()`). The specs are part of the run's config, and each built metric's
- * version is stored with its scores as usual.
+ * Metrics as data, for evaluations that run through the queue: the run records its metric specs in its
+ * config and the versions they built to, and any worker process rebuilds the same metrics from them.
+ * A TypeScript metric travels as a module spec — `{ type: 'module', module: '/abs/path/metric.ts',
+ * export?, settings? }` whose export is a `defineMetric` definition, a Metric, or a factory
+ * `(settings) => Metric | definition`; its version hashes the module file's bytes and the settings, so a
+ * worker whose copy of the file differs refuses to score with it instead of silently mixing versions.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
 import type { JsonSchema } from '../../providers/llm-provider.ts';
 import { exactMatch, fieldMatch, latency, listMatch, numericTolerance, schemaValid, tokens } from '../metrics/builtin-metrics.ts';
-import type { Metric } from '../metrics/metric.ts';
+import { defineMetric, metricVersion, type CustomMetricDefinition, type Metric } from '../metrics/metric.ts';
 import { EvaluationInputError } from '../store/evaluation-record.ts';
 
-export type MetricSpec =
-  | { type: 'schema_valid' }
-  | { type: 'exact_match' }
-  | { type: 'field_match'; exclude?: string[] }
-  | { type: 'list_match'; path: string; key: string; compare?: string[] }
-  | { type: 'numeric_tolerance'; path: string; tolerance: number; relative?: boolean }
-  | { type: 'latency' }
-  | { type: 'tokens' };
+const normalizeSpec = z.object({ strings: z.boolean().optional(), numbers: z.boolean().optional() }).strict();
+const jsonPath = z.string().regex(/^[A-Za-z_][\w.[\]]*$/, 'a JSON path like facts or person.birth_year');
+
+export const metricSpecSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('schema_valid') }).strict(),
+  z.object({ type: z.literal('exact_match'), path: jsonPath.optional(), normalize: normalizeSpec.optional() }).strict(),
+  z.object({ type: z.literal('field_match'), paths: z.array(jsonPath).optional(), exclude: z.array(jsonPath).optional(), normalize: normalizeSpec.optional(), numericTolerance: z.number().nonnegative().optional() }).strict(),
+  z.object({ type: z.literal('list_match'), path: jsonPath, key: z.string().min(1), compare: z.array(z.string()).optional() }).strict(),
+  z.object({ type: z.literal('numeric_tolerance'), path: jsonPath, tolerance: z.number().nonnegative(), relative: z.boolean().optional() }).strict(),
+  z.object({ type: z.literal('latency'), maxMs: z.number().positive().optional() }).strict(),
+  z.object({ type: z.literal('tokens') }).strict(),
+  z.object({ type: z.literal('module'), module: z.string().min(1), export: z.string().min(1).optional(), settings: z.unknown().optional() }).strict(),
+]);
+
+export type MetricSpec = z.infer<typeof metricSpecSchema>;
 
 /** The default set: schema validity, exact and per-field match (lists matched by key instead of position), latency, tokens. */
 export function defaultMetricSpecs(lists: readonly { path: string; key: string }[]): MetricSpec[] {
@@ -37,26 +51,76 @@ export function parseListSpec(text: string): { path: string; key: string } {
   return { path: match[1]!, key: match[2]! };
 }
 
-export function buildMetrics(specs: readonly MetricSpec[], outputSchema: JsonSchema | null): Metric[] {
-  return specs.map((spec) => {
-    switch (spec.type) {
-      case 'schema_valid':
-        if (!outputSchema) throw new EvaluationInputError('schema_valid needs the interrogation’s output schema.');
-        return schemaValid({ schema: outputSchema });
-      case 'exact_match':
-        return exactMatch({ normalize: {} });
-      case 'field_match':
-        return fieldMatch({ exclude: spec.exclude ?? [] });
-      case 'list_match':
-        return listMatch({ name: spec.path.replace(/\./g, '_'), path: spec.path, key: spec.key, compare: spec.compare });
-      case 'numeric_tolerance':
-        return numericTolerance({ path: spec.path, tolerance: spec.tolerance, relative: spec.relative, name: `tolerance_${spec.path.replace(/\./g, '_')}` });
-      case 'latency':
-        return latency();
-      case 'tokens':
-        return tokens();
-      default:
-        throw new EvaluationInputError(`Unknown metric type ${(spec as { type: string }).type}.`);
-    }
-  });
+/**
+ * Checks specs (a `--metrics` file's content) and makes module paths absolute against `baseDirectory`,
+ * so every worker finds the same file.
+ */
+export function checkMetricSpecs(value: unknown, where: string, baseDirectory = process.cwd()): MetricSpec[] {
+  const parsed = z.array(metricSpecSchema).min(1, 'at least one metric').safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new EvaluationInputError(`${where}: ${issue.path.length > 0 ? `at ${issue.path.join('.')}: ` : ''}${issue.message}`);
+  }
+  return parsed.data.map((spec) => (spec.type === 'module' ? { ...spec, module: path.resolve(baseDirectory, spec.module) } : spec));
+}
+
+export async function buildMetrics(specs: readonly MetricSpec[], outputSchema: JsonSchema | null): Promise<Metric[]> {
+  const metrics: Metric[] = [];
+  for (const spec of specs) metrics.push(await buildMetric(spec, outputSchema));
+  return metrics;
+}
+
+async function buildMetric(spec: MetricSpec, outputSchema: JsonSchema | null): Promise<Metric> {
+  switch (spec.type) {
+    case 'schema_valid':
+      if (!outputSchema) throw new EvaluationInputError('schema_valid needs the interrogation’s output schema.');
+      return schemaValid({ schema: outputSchema });
+    case 'exact_match':
+      return exactMatch({ path: spec.path, normalize: spec.normalize ?? {} });
+    case 'field_match':
+      return fieldMatch({ paths: spec.paths, exclude: spec.exclude ?? [], normalize: spec.normalize, numericTolerance: spec.numericTolerance });
+    case 'list_match':
+      return listMatch({ name: spec.path.replace(/\./g, '_'), path: spec.path, key: spec.key, compare: spec.compare });
+    case 'numeric_tolerance':
+      return numericTolerance({ path: spec.path, tolerance: spec.tolerance, relative: spec.relative, name: `tolerance_${spec.path.replace(/\./g, '_')}` });
+    case 'latency':
+      return latency({ maxMs: spec.maxMs });
+    case 'tokens':
+      return tokens();
+    case 'module':
+      return moduleMetric(spec);
+  }
+}
+
+async function moduleMetric(spec: Extract<MetricSpec, { type: 'module' }>): Promise<Metric> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(spec.module);
+  } catch (error) {
+    throw new EvaluationInputError(`Cannot read the metric module ${spec.module}: ${(error as Error).message}`);
+  }
+  const exportName = spec.export ?? 'default';
+  let loaded: unknown;
+  try {
+    loaded = ((await import(pathToFileURL(spec.module).href)) as Record<string, unknown>)[exportName];
+  } catch (error) {
+    throw new EvaluationInputError(`Cannot load the metric module ${spec.module}: ${(error as Error).message}`);
+  }
+  if (loaded === undefined) throw new EvaluationInputError(`The metric module ${spec.module} has no export "${exportName}".`);
+  let made: unknown = loaded;
+  if (typeof loaded === 'function') made = await (loaded as (settings: unknown) => unknown)(spec.settings ?? null);
+  const metric = isMetric(made) ? made : isDefinition(made) ? defineMetric(made) : null;
+  if (!metric) throw new EvaluationInputError(`The export "${exportName}" of ${spec.module} is not a metric (a defineMetric definition, a Metric, or a function returning one).`);
+  const fileHash = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return { ...metric, score: metric.score.bind(metric), version: metricVersion(`module:${metric.name}`, { file: fileHash, settings: spec.settings ?? null, inner: metric.version }) };
+}
+
+function isMetric(value: unknown): value is Metric {
+  const metric = value as Metric;
+  return typeof value === 'object' && value !== null && typeof metric.name === 'string' && typeof metric.version === 'string' && typeof metric.score === 'function';
+}
+
+function isDefinition(value: unknown): value is CustomMetricDefinition {
+  const definition = value as CustomMetricDefinition;
+  return typeof value === 'object' && value !== null && typeof definition.name === 'string' && typeof definition.score === 'function';
 }

@@ -34,21 +34,16 @@ export interface ScoringProgress {
   completed: 'completed' | 'failed' | null;
 }
 
-/** The evaluation runs (ids) that these jobs belong to. */
-export async function evalRunsOfJobs(db: Kysely<Database>, adapter: DialectAdapter, jobIds: readonly number[]): Promise<string[]> {
-  if (jobIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('jobs')
-    .select('run_label')
-    .distinct()
-    .where(adapter.inList('id', jobIds, 'bigint'))
-    .where('run_label', 'like', `${evalJobLabelPrefix}%`)
-    .execute();
-  return rows.map((row) => row.run_label!.slice(evalJobLabelPrefix.length));
+export interface ScoreFinishedOptions {
+  /** Score only the items of these jobs (a recording transaction's); default: every finished item. */
+  jobIds?: readonly number[];
 }
 
-export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string, context: ScoringContext): Promise<ScoringProgress> {
-  const run = await db.selectFrom('eval_runs').select(['status', 'config', 'interrogation', 'started_at', 'item_count']).where('id', '=', runId).executeTakeFirst();
+export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string, context: ScoringContext, options: ScoreFinishedOptions = {}): Promise<ScoringProgress> {
+  // Take the run's row lock first: two transactions scoring the last items of one run at once then
+  // run one after the other, so the second sees the first's items scored and completes the run.
+  await db.updateTable('eval_runs').set({ updated_at: sql`updated_at` }).where('id', '=', runId).execute();
+  const run = await db.selectFrom('eval_runs').select(['status', 'config', 'interrogation', 'started_at', 'item_count', 'metric_versions']).where('id', '=', runId).executeTakeFirst();
   if (!run) return { runId, scored: 0, pending: 0, total: 0, completed: null };
   const finished = await db
     .selectFrom('eval_items as i')
@@ -57,10 +52,20 @@ export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string
     .where('i.run_id', '=', runId)
     .where('i.status', '=', 'pending')
     .where(sql<SqlBool>`j.status in ('SUCCEEDED', 'DEADLETTER')`)
+    .$if(options.jobIds !== undefined, (query) => query.where(context.adapter.inList('j.id', options.jobIds ?? [], 'bigint')))
     .execute();
   let scored = 0;
   if (finished.length > 0) {
-    const metrics = metricsFor(runId, run.config, run.interrogation, context.registry);
+    let metrics: Metric[];
+    try {
+      metrics = await metricsFor(runId, run, context.registry);
+    } catch (error) {
+      // This process cannot score the run as it was defined: say so on the run rather than mix versions.
+      const message = `cannot score: ${(error as Error).message}`;
+      const now = Date.now();
+      await db.updateTable('eval_runs').set({ status: 'failed', error: message, completed_at: now, updated_at: now }).where('id', '=', runId).where('status', '=', 'running').execute();
+      return { runId, scored: 0, pending: finished.length, total: Number(run.item_count), completed: run.status === 'running' ? 'failed' : null };
+    }
     for (const item of finished) {
       const attempt =
         item.result_run_id === null
@@ -123,12 +128,19 @@ export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string
 
 const metricCache = new Map<string, Metric[]>();
 
-function metricsFor(runId: string, configText: string, interrogation: string | null, registry: InterrogationRegistry): Metric[] {
+/** The run's metrics, rebuilt from its recorded specs; refused when one builds to another version than the run recorded. */
+async function metricsFor(runId: string, run: { config: string; interrogation: string | null; metric_versions: string }, registry: InterrogationRegistry): Promise<Metric[]> {
   let metrics = metricCache.get(runId);
   if (!metrics) {
-    const config = JSON.parse(configText) as { metrics?: MetricSpec[] };
-    const schema = interrogation && registry.has(interrogation) ? (registry.get(interrogation).outputSchema ?? null) : null;
-    metrics = buildMetrics(config.metrics ?? [], schema);
+    const config = JSON.parse(run.config) as { metrics?: MetricSpec[] };
+    const schema = run.interrogation && registry.has(run.interrogation) ? (registry.get(run.interrogation).outputSchema ?? null) : null;
+    metrics = await buildMetrics(config.metrics ?? [], schema);
+    const recorded = JSON.parse(run.metric_versions) as Record<string, string>;
+    for (const metric of metrics) {
+      if (recorded[metric.name] !== undefined && recorded[metric.name] !== metric.version) {
+        throw new Error(`metric ${metric.name} is ${metric.version} in this process, but the run was started with ${recorded[metric.name]} (its definition changed)`);
+      }
+    }
     if (metricCache.size > 100) metricCache.clear();
     metricCache.set(runId, metrics);
   }

@@ -39,7 +39,7 @@ export async function startQueuedEvaluation(holocron: Holocron, options: QueuedE
   const interrogation = holocron.registry.get(options.interrogation);
   const repeats = options.repeats ?? 1;
   if (!Number.isInteger(repeats) || repeats < 1) throw new EvaluationInputError('--repeats must be a whole number of 1 or more.');
-  const metrics = buildMetrics(options.metrics, interrogation.outputSchema ?? null);
+  const metrics = await buildMetrics(options.metrics, interrogation.outputSchema ?? null);
   const runId = randomUUID();
   const now = Date.now();
   const rows = options.items.flatMap((item, position) => Array.from({ length: repeats }, (_, repeat) => ({ item, position, repeat, key: itemKey(item) })));
