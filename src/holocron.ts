@@ -68,12 +68,14 @@ export interface OpenHolocronOptions {
    * a missing or older schema (what reading commands do); false: neither.
    */
   migrate?: OpenDatabaseOptions['migrate'];
+  /** Stop statements that run longer (PostgreSQL; see `OpenDatabaseOptions.statementTimeoutMs`): what `holocron serve` sets. */
+  statementTimeoutMs?: number;
 }
 
 export async function openHolocron(config: HolocronConfig, options: OpenHolocronOptions = {}): Promise<Holocron> {
   const registry = createDefaultRegistry();
   if (config.interrogations.directory) await registry.loadFolder(config.interrogations.directory);
-  const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, migrate: options.migrate });
+  const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, migrate: options.migrate, statementTimeoutMs: options.statementTimeoutMs });
   const lake = createLocalLake(config.lake.root);
   let providers: ProviderSet | undefined;
   const sharedProviders = () => (providers ??= createProviderSet(configuredEndpoints(config), config));

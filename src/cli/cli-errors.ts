@@ -13,6 +13,7 @@ import { InterrogationFolderError } from '../interrogations/load-interrogations-
 import { UnknownInterrogationError } from '../interrogations/interrogation-registry.ts';
 import { JobRequestError } from '../pipeline/job-request.ts';
 import { JobNotFoundError, JobStateError } from '../queue/queue-errors.ts';
+import { ServeRefusedError } from '../server/start-server.ts';
 
 /** A problem with what the user asked for, reported without a stack trace. */
 export class UsageError extends Error {
@@ -33,6 +34,7 @@ const userErrors = [
   EvaluationInputError,
   EvaluationNotFoundError,
   MetricDefinitionError,
+  ServeRefusedError,
 ];
 
 export function reportError(error: unknown, verbose: boolean): number {

@@ -15,6 +15,7 @@ import { registerEnqueueCommand } from './commands/enqueue-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerEvalCommand } from './commands/eval-command.ts';
+import { registerServeCommand } from './commands/serve-command.ts';
 import { registerSimCommand } from './commands/sim-command.ts';
 import { registerWorkCommand } from './commands/work-command.ts';
 
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerDbCommand(program);
   registerConfigCommand(program);
   registerSimCommand(program);
+  registerServeCommand(program);
   registerDemoCommand(program);
   registerDocsCommand(program);
   registerPipelineCommand(program);

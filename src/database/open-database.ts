@@ -30,6 +30,12 @@ export interface OpenDatabaseOptions {
   migrate?: boolean | 'check';
   /** PostgreSQL connections in the pool (default 4). */
   poolSize?: number;
+  /**
+   * Stop any statement that runs longer (milliseconds), where the dialect can
+   * (`adapter.supportsStatementTimeout`: PostgreSQL's `statement_timeout` on every pooled connection);
+   * the statement fails with SQLSTATE 57014. Absent: no limit. For servers, not for workers.
+   */
+  statementTimeoutMs?: number;
 }
 
 export class DatabaseUrlError extends Error {
@@ -49,7 +55,7 @@ export class DatabaseConnectionError extends Error {
 
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<HolocronDatabase> {
   const migrate = options.migrate ?? true;
-  const opened = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 4) : openSqlite(url, migrate !== 'check');
+  const opened = isPostgresUrl(url) ? openPostgres(url, options.poolSize ?? 4, options.statementTimeoutMs) : openSqlite(url, migrate !== 'check');
   try {
     await sql`select 1`.execute(opened.db);
   } catch (error) {
@@ -120,7 +126,7 @@ function withStatementCache(connection: BetterSqlite3.Database, limit = 200) {
   };
 }
 
-function openPostgres(url: string, poolSize: number): HolocronDatabase {
+function openPostgres(url: string, poolSize: number, statementTimeoutMs: number | undefined): HolocronDatabase {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -135,6 +141,7 @@ function openPostgres(url: string, poolSize: number): HolocronDatabase {
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: poolSize,
+    ...(statementTimeoutMs !== undefined ? { statement_timeout: statementTimeoutMs } : {}),
     options: schema ? `-c search_path=${schema}` : undefined,
     types: {
       // int8 (epoch milliseconds, ids, counts) as a JavaScript number: all our values fit in 2^53.

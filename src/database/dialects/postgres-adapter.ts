@@ -11,6 +11,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     needsAutoIncrementKeyword: false,
     bigIntegerType: 'bigint',
     jsonColumnType: 'jsonb',
+    supportsStatementTimeout: true,
     nowMilliseconds: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
     newUuid: () => sql<string>`gen_random_uuid()::text`,
     migrationSchema: schema ?? 'public',

@@ -1,0 +1,55 @@
+/**
+ * The HTTP API's core: one Hono app over an open Holocron. Every swappable part is its own piece —
+ * auth and CSRF (`request-auth.ts`), the routes (one file per area in `routes/`), the dashboard
+ * (whatever src/dashboard mounts at `/`) — and errors become `{ error: { code, message } }` once, at
+ * the edge (`error-edge.ts`).
+ *
+ *   const app = createServerApp({ holocron, auth: { token } });
+ *   const response = await app.request('/api/stats');
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Holocron } from '../holocron.ts';
+import { errorResponse } from './error-edge.ts';
+import { HttpError } from './http-error.ts';
+import { refuseCrossSite, requireAccess, type ServerAuth } from './request-auth.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { jobsRoutes } from './routes/jobs-routes.ts';
+import { statsRoutes } from './routes/stats-routes.ts';
+import type { RouteContext, ServerEnv } from './server-context.ts';
+
+export interface ServerAppOptions {
+  holocron: Holocron;
+  auth?: ServerAuth;
+  /** The pages, mounted at `/` (src/dashboard's `dashboardRoutes()`); absent: none. */
+  dashboard?: Hono;
+  version?: string;
+  /** Where unexpected (500) errors are reported; default: stderr. */
+  logError?: (error: unknown) => void;
+}
+
+/** Largest request body (an enqueue of up to 1,000 jobs fits). */
+export const maxBodyBytes = 8 * 1024 * 1024;
+
+export function createServerApp(options: ServerAppOptions): Hono<ServerEnv> {
+  const auth = options.auth ?? {};
+  const context: RouteContext = { holocron: options.holocron, version: options.version ?? '0.0.0' };
+  const logError = options.logError ?? ((error: unknown) => process.stderr.write(`holocron serve: ${(error as Error)?.stack ?? String(error)}\n`));
+  const app = new Hono<ServerEnv>();
+  app.onError((error, c) => errorResponse(error, c, logError));
+  app.notFound((c) => errorResponse(new HttpError(404, 'not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c));
+
+  // Health answers without a token (load balancers, `curl`); it tells no data, only up or down.
+  app.route('/api', healthRoutes(context));
+
+  const api = new Hono<ServerEnv>();
+  api.use('*', requireAccess(auth), refuseCrossSite(), bodyLimit({ maxSize: maxBodyBytes, onError: () => {
+    throw new HttpError(413, 'payload_too_large', `The request body is over ${maxBodyBytes} bytes.`);
+  } }));
+  api.route('/', statsRoutes(context));
+  api.route('/', jobsRoutes(context));
+  app.route('/api', api);
+
+  if (options.dashboard) app.route('/', options.dashboard);
+  return app;
+}
