@@ -1,7 +1,6 @@
-/** Dead letters by their last error code (the overview's redrive buttons), from the dead-letter index. */
-import { sql } from 'kysely';
+/** Dead letters by their last error code (the overview's redrive buttons), from the maintained counts. */
 import type { HolocronDatabase } from '../database/open-database.ts';
-import { isDeadLettered } from './status-predicates.ts';
+import { readJobCounts } from './status-counts.ts';
 
 export interface DeadLetterCount {
   /** null: dead-lettered without a code. */
@@ -10,12 +9,11 @@ export interface DeadLetterCount {
 }
 
 export async function deadLetterCounts(database: HolocronDatabase): Promise<DeadLetterCount[]> {
-  const rows = await database.db
-    .selectFrom('jobs')
-    .select(['last_error_code', sql<number>`count(*)`.as('count')])
-    .where(isDeadLettered)
-    .groupBy('last_error_code')
-    .orderBy(sql`count(*)`, 'desc')
-    .execute();
-  return rows.map((row) => ({ errorCode: row.last_error_code, count: Number(row.count) }));
+  const byCode = new Map<string, number>();
+  for (const row of await readJobCounts(database)) {
+    if (row.status === 'DEADLETTER') byCode.set(row.errorCode ?? '', (byCode.get(row.errorCode ?? '') ?? 0) + row.jobs);
+  }
+  return [...byCode]
+    .map(([errorCode, count]) => ({ errorCode: errorCode === '' ? null : errorCode, count }))
+    .sort((a, b) => b.count - a.count || String(a.errorCode).localeCompare(String(b.errorCode)));
 }

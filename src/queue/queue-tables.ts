@@ -127,10 +127,34 @@ export interface ArtifactTable {
   created_at: ColumnType<number, number, never>;
 }
 
+/**
+ * Jobs by interrogation, status and (dead letters only, else '') error code, kept by triggers
+ * (src/queue/status-counts.ts). PostgreSQL holds delta rows to be summed; SQLite one row per key.
+ */
+export interface QueueStatusCountsTable {
+  interrogation_key: string;
+  status: JobStatus;
+  error_code: string;
+  jobs: number;
+}
+
+/** Attempts by status, endpoint and error code ('' for none), with sums; kept likewise. */
+export interface QueueAttemptCountsTable {
+  status: RunStatus;
+  endpoint_id: string;
+  error_code: string;
+  attempts: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  duration_ms: number;
+}
+
 export interface QueueTables {
   jobs: JobTable;
   runs: RunTable;
   artifacts: ArtifactTable;
+  queue_status_counts: QueueStatusCountsTable;
+  queue_attempt_counts: QueueAttemptCountsTable;
 }
 
 export type JobRow = Selectable<JobTable>;

@@ -4,6 +4,7 @@
  */
 import type { Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Database } from '../database.ts';
+import type { MaintainedCountsSpec } from './maintained-counts.ts';
 
 export interface DialectAdapter {
   readonly name: 'sqlite' | 'postgres';
@@ -64,6 +65,17 @@ export interface DialectAdapter {
   sizeBytes(db: Kysely<Database>): Promise<number>;
   /** Prepare a fresh database for migrations (e.g. create the PostgreSQL schema named in the URL). */
   prepare(db: Kysely<Database>): Promise<void>;
+  /**
+   * Totals kept by triggers in the same transaction as every change of the counted table
+   * (src/database/dialects/maintained-counts.ts). `create` makes the counts table and its triggers and
+   * fills it from the rows already there; `drop` undoes it; `compact` folds PostgreSQL's delta rows
+   * into one row per key (SQLite: drops keys whose totals are all zero).
+   */
+  readonly maintainedCounts: {
+    create(db: Kysely<any>, spec: MaintainedCountsSpec): Promise<void>;
+    drop(db: Kysely<any>, spec: MaintainedCountsSpec): Promise<void>;
+    compact(db: Kysely<any>, spec: MaintainedCountsSpec): Promise<void>;
+  };
   /** Whether a table exists (in the URL's schema on PostgreSQL), without creating anything. */
   tableExists(db: Kysely<Database>, name: string): Promise<boolean>;
 }

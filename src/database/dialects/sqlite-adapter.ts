@@ -2,6 +2,7 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../database.ts';
 import type { DialectAdapter } from './dialect-adapter.ts';
+import { rowExpression } from './maintained-counts.ts';
 
 export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
@@ -40,6 +41,9 @@ export const sqliteAdapter: DialectAdapter = {
   // cache holds one prepared statement per batch size.
   inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
   bulkRows: () => null,
+  get maintainedCounts() {
+    return sqliteMaintainedCounts;
+  },
   async sizeBytes(db) {
     const result = await sql<{ size: number }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(db);
     return Number(result.rows[0]?.size ?? 0);
@@ -48,5 +52,48 @@ export const sqliteAdapter: DialectAdapter = {
   async tableExists(db, name) {
     const { rows } = await sql<{ found: number }>`select count(*) as found from sqlite_master where type = 'table' and name = ${name}`.execute(db);
     return Number(rows[0]?.found ?? 0) > 0;
+  },
+};
+
+/** Row-level triggers that add and subtract on one row per key (SQLite has one writer at a time). */
+export const sqliteMaintainedCounts: DialectAdapter['maintainedCounts'] = {
+  async create(db, spec) {
+    const keys = spec.keys.map((key) => key.name);
+    const values = spec.values.map((value) => value.name);
+    await sql
+      .raw(
+        `create table ${spec.countsTable} (${[...keys.map((key) => `${key} text not null`), ...values.map((value) => `${value} integer not null`)].join(', ')}, primary key (${keys.join(', ')}))`,
+      )
+      .execute(db);
+    const upsert = (alias: 'new' | 'old', sign: '' | '-') =>
+      `insert into ${spec.countsTable} (${[...keys, ...values].join(', ')}) values (${[
+        ...spec.keys.map((key) => rowExpression(key.expression, alias)),
+        ...spec.values.map((value) => `${sign}(${rowExpression(value.expression, alias)})`),
+      ].join(', ')}) on conflict (${keys.join(', ')}) do update set ${values.map((value) => `${value} = ${value} + excluded.${value}`).join(', ')};`;
+    const changed = [...spec.keys, ...spec.values]
+      .map((part) => `${rowExpression(part.expression, 'old')} is not ${rowExpression(part.expression, 'new')}`)
+      .join(' or ');
+    await sql.raw(`create trigger ${spec.name}_insert after insert on ${spec.table} begin ${upsert('new', '')} end`).execute(db);
+    await sql.raw(`create trigger ${spec.name}_delete after delete on ${spec.table} begin ${upsert('old', '-')} end`).execute(db);
+    await sql
+      .raw(
+        `create trigger ${spec.name}_update after update of ${spec.watchedColumns.join(', ')} on ${spec.table} when ${changed} begin ${upsert('old', '-')} ${upsert('new', '')} end`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `insert into ${spec.countsTable} (${[...keys, ...values].join(', ')}) select ${[
+          ...spec.keys.map((key) => rowExpression(key.expression, 't')),
+          ...spec.values.map((value) => `sum(${rowExpression(value.expression, 't')})`),
+        ].join(', ')} from ${spec.table} t group by ${spec.keys.map((_, index) => index + 1).join(', ')}`,
+      )
+      .execute(db);
+  },
+  async drop(db, spec) {
+    for (const event of ['insert', 'update', 'delete']) await sql.raw(`drop trigger if exists ${spec.name}_${event}`).execute(db);
+    await sql.raw(`drop table if exists ${spec.countsTable}`).execute(db);
+  },
+  async compact(db, spec) {
+    await sql.raw(`delete from ${spec.countsTable} where ${spec.values.map((value) => `${value.name} = 0`).join(' and ')}`).execute(db);
   },
 };
