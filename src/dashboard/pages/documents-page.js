@@ -1,0 +1,63 @@
+/** Documents: search (text, stage/interrogation, stale only), newest first, stale ones marked. */
+import { useEffect, useState } from 'preact/hooks';
+import { camelKeys } from '../lib/camel-keys.js';
+import { formatAgo } from '../lib/format.js';
+import { html } from '../lib/html.js';
+import { useApi } from '../lib/use-api.js';
+import { href, navigate } from '../lib/use-route.js';
+import { ErrorBox } from '../components/error-box.js';
+import { Loading } from '../components/loading.js';
+import { Pager } from '../components/pager.js';
+import { StatusBadge } from '../components/status-badge.js';
+
+export function DocumentsPage({ route }) {
+  const params = {
+    q: route.query.get('q') ?? undefined,
+    interrogation: route.query.get('interrogation') ?? undefined,
+    stale: route.query.get('stale') ?? undefined,
+  };
+  const cursor = route.query.get('cursor') ?? undefined;
+  const list = useApi('/api/documents', { ...params, cursor, limit: 50 });
+  const [text, setText] = useState(params.q ?? '');
+  const [interrogation, setInterrogation] = useState(params.interrogation ?? '');
+  useEffect(() => {
+    setText(params.q ?? '');
+    setInterrogation(params.interrogation ?? '');
+  }, [params.q, params.interrogation]);
+  const items = (list.data?.items ?? list.data?.documents ?? []).map(camelKeys);
+  const submit = (event) => {
+    event.preventDefault();
+    navigate('/documents', { ...params, q: text.trim() || undefined, interrogation: interrogation.trim() || undefined });
+  };
+  return html`<div data-page="documents">
+    <div class="page-head"><h1>Documents</h1></div>
+    <form class="search" onSubmit=${submit} role="search">
+      <div class="search-row">
+        <input class="search-input" type="search" value=${text} onInput=${(event) => setText(event.target.value)} placeholder="doc id, task, source, model…" aria-label="search documents" />
+        <input class="narrow-input" value=${interrogation} onInput=${(event) => setInterrogation(event.target.value)} placeholder="stage / interrogation" aria-label="stage or interrogation" />
+        <label class="inline"><input type="checkbox" checked=${params.stale === 'true'} onChange=${(event) => navigate('/documents', { ...params, stale: event.target.checked ? 'true' : undefined })} /> stale only</label>
+        <button class="button primary" type="submit">Search</button>
+      </div>
+    </form>
+    ${list.error ? html`<${ErrorBox} error=${list.error} what="the documents" />` : null}
+    ${list.loading && !list.data ? html`<${Loading} what="documents" />` : null}
+    ${list.data
+      ? items.length === 0
+        ? html`<p class="muted empty card">No document matches.</p>`
+        : html`<div class="card flush"><table class="table" data-table="documents">
+              <thead><tr><th>doc id</th><th>stage</th><th>status</th><th>task / source</th><th>model</th><th>run label</th><th>parent</th><th>created</th></tr></thead>
+              <tbody>${items.map((doc) => html`<tr data-doc=${doc.docId} class=${doc.stale ? 'stale-row' : ''}>
+                <td><a href=${href(`/documents/${encodeURIComponent(doc.docId)}`)}><code>${doc.docId}</code></a>${doc.stale ? html` <span class="badge stale" title=${(doc.staleReasons ?? []).join(', ')}>stale</span>` : null}</td>
+                <td>${doc.stage}</td>
+                <td><${StatusBadge} status=${doc.status} /></td>
+                <td>${doc.taskId ?? doc.sourceId ?? html`<span class="muted">–</span>`}</td>
+                <td>${doc.modelId ?? html`<span class="muted">–</span>`}</td>
+                <td>${doc.runLabel ?? html`<span class="muted">–</span>`}</td>
+                <td>${doc.parentDocId ? html`<a href=${href(`/documents/${encodeURIComponent(doc.parentDocId)}`)}><code>${doc.parentDocId}</code></a>` : html`<span class="muted">–</span>`}</td>
+                <td class="muted nowrap">${formatAgo(doc.createdAt)}</td>
+              </tr>`)}</tbody>
+            </table></div>
+            <${Pager} count=${items.length} onFirstPage=${!cursor} firstHref=${href('/documents', params)} nextHref=${list.data.nextCursor ? href('/documents', { ...params, cursor: list.data.nextCursor }) : null} />`
+      : null}
+  </div>`;
+}
