@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +58,8 @@ describe('the built package', () => {
     fs.mkdirSync(installed, { recursive: true });
     fs.copyFileSync(path.join(repository, 'package.json'), path.join(installed, 'package.json'));
     fs.cpSync(path.join(repository, 'bin'), path.join(installed, 'bin'), { recursive: true });
+    // `files` ships src too: the dashboard's browser code is served from there (no build step for it).
+    fs.cpSync(path.join(repository, 'src'), path.join(installed, 'src'), { recursive: true });
     // The package's own dependencies, where npm would have put them.
     fs.symlinkSync(path.join(repository, 'node_modules'), path.join(installed, 'node_modules'));
     assert.match(manifest.scripts.prepare, /^tsc -p tsconfig\.build\.json$/, 'the build this test repeats is the one npm ci runs');
@@ -107,5 +110,33 @@ describe('the built package', () => {
     );
     assertSucceeded(imported, `import('${manifest.name}')`);
     assert.equal(imported.stdout, 'function function function\n');
+  });
+
+  it('serves the dashboard from the installed package: the page, its modules and the vendored libraries', async () => {
+    const child = spawn(holocron, ['serve', '--port', '0'], { cwd: project, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let output = '';
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk) => {
+          output += chunk;
+          const match = /serving on (http:\/\/[^\s]+)/.exec(output);
+          if (match) resolve(match[1]!);
+        });
+        child.on('close', () => reject(new Error(`holocron serve ended: ${output}`)));
+      });
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script type="importmap">/);
+      for (const asset of ['/ui/app.js', '/ui/styles.css', '/ui/vendor/preact.mjs', '/ui/vendor/preact-hooks.mjs', '/ui/vendor/htm.mjs', '/ui/vendor/uplot.mjs']) {
+        const response = await fetch(`${url}${asset}`);
+        assert.equal(response.status, 200, asset);
+        assert.ok((await response.text()).length > 100, `${asset} has content`);
+      }
+      assert.equal((await fetch(`${url}/ui/dashboard-routes.ts`)).status, 404, 'only the browser files are served');
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'close');
+    }
   });
 });

@@ -56,4 +56,6 @@ function App() {
 }
 
 loadSession();
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

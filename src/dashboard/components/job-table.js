@@ -22,10 +22,10 @@ export function JobTable({ jobs, selected, onToggle, onToggleAll, selectable }) 
         ${selectable ? html`<td class="check"><input type="checkbox" aria-label=${`select job ${job.id}`} checked=${selected.has(job.id)} onChange=${() => onToggle(job.id)} /></td>` : null}
         <td class="num"><a href=${href(`/jobs/${job.id}`)}>${job.id}</a></td>
         <td><${StatusBadge} status=${job.status} /></td>
-        <td>${job.interrogationKey}</td>
+        <td class="nowrap">${job.interrogationKey}</td>
         <td class="input-cell" title=${inputSummary(job.input)}><code>${inputSummary(job.input)}</code></td>
-        <td>${job.runLabel ?? html`<span class="muted">–</span>`}</td>
-        <td>${job.modelHint ?? html`<span class="muted">default</span>`}</td>
+        <td class="clip" title=${job.runLabel ?? ''}>${job.runLabel ? html`<a href=${href('/jobs', { label: job.runLabel })}>${job.runLabel}</a>` : html`<span class="muted">–</span>`}</td>
+        <td class="clip">${job.modelHint ?? html`<span class="muted">default</span>`}</td>
         <td class="num">${job.attemptCount}/${job.maxAttempts}</td>
         <td>${job.lastErrorCode ? html`<code title=${job.lastError ?? ''}>${job.lastErrorCode}</code>` : html`<span class="muted">–</span>`}</td>
         <td class="muted nowrap">${formatAgo(job.updatedAt)}</td>

@@ -43,7 +43,9 @@ export function JobPage({ route }) {
   const act = (path) => async () => {
     const result = await postJson(path, {});
     details.reload(true);
-    return result?.status ? `now ${String(result.status).toLowerCase()}` : 'done';
+    if (result?.status) return `now ${String(result.status).toLowerCase()}`;
+    if (result?.cancelled) return 'cancelled';
+    return 'done';
   };
 
   return html`<div data-page="job" data-job-status=${job.status}>

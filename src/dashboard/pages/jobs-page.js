@@ -57,10 +57,10 @@ export function JobsPage({ route }) {
     setBusy(true);
     try {
       const result = await postJson('/api/jobs/bulk', { action, ids });
-      const results = result?.results ?? [];
-      const done = results.filter((entry) => entry.ok).length;
-      const refused = results.filter((entry) => !entry.ok);
-      setOutcome({ ok: refused.length === 0, text: `${done} ${verb}${refused.length ? `; ${refused.length} refused: ${refused.slice(0, 3).map((entry) => `#${entry.id} ${entry.error?.message ?? entry.error?.code ?? ''}`).join('; ')}` : ''}.` });
+      const changed = result?.changed ?? [];
+      const refused = result?.refused ?? [];
+      const reasons = refused.slice(0, 3).map((entry) => `#${entry.jobId}: ${entry.reason}`).join('; ');
+      setOutcome({ ok: refused.length === 0, text: `${changed.length} ${verb}${refused.length ? `; ${refused.length} refused (${reasons}${refused.length > 3 ? '; …' : ''})` : ''}.` });
       setSelected(new Set());
       list.reload(true);
     } catch (error) {

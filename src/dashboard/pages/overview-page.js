@@ -60,7 +60,7 @@ export function OverviewPage({ route }) {
     </div>
     <div class="tiles">
       <${StatTile} label="jobs" value=${formatCount(data.total)} href=${href('/jobs')} />
-      <${StatTile} label="ready now" value=${formatCount(data.readyNow)} hint=${data.oldestReadyCreatedAt ? `oldest ${formatAgo(data.oldestReadyCreatedAt)}` : data.waiting ? `${formatCount(data.waiting)} waiting` : null} href=${href('/jobs', { status: 'NEW,RETRY' })} />
+      <${StatTile} label="ready now" value=${formatCount(data.readyNow)} hint=${data.oldestReadyCreatedAt ? `oldest ${formatAgo(data.oldestReadyCreatedAt)}` : data.waiting ? `${formatCount(data.waiting)} waiting` : null} href=${href('/jobs', { status: 'NEW' })} />
       <${StatTile} label="running" value=${formatCount(byStatus.RUNNING)} hint=${data.expiredLeases ? `${formatCount(data.expiredLeases)} expired leases` : null} href=${href('/jobs', { status: 'RUNNING' })} />
       <${StatTile} label="succeeded" value=${formatCount(byStatus.SUCCEEDED)} tone="good" href=${href('/jobs', { status: 'SUCCEEDED' })} />
       <${StatTile} label="dead letters" value=${formatCount(byStatus.DEADLETTER)} tone=${byStatus.DEADLETTER ? 'bad' : ''} href=${href('/jobs', { status: 'DEADLETTER' })} />
@@ -110,9 +110,9 @@ export function OverviewPage({ route }) {
           : html`<table class="table" data-table="endpoints">
               <thead><tr><th>endpoint</th><th>capacity in use</th><th class="num">busy answers</th></tr></thead>
               <tbody>${endpoints.map((endpoint) => html`<tr data-endpoint=${endpoint.id}>
-                <td><b>${endpoint.id}</b>${endpoint.healthy === false ? html` <span class="badge status-deadletter">down</span>` : null}<div class="muted small">${endpoint.provider ?? ''} ${endpoint.baseUrl ?? ''}${endpoint.model ? ` · ${endpoint.model}` : ''}</div></td>
+                <td><b>${endpoint.id}</b>${endpoint.healthy === false ? html` <span class="badge status-deadletter">down</span>` : null}<div class="muted small">${endpoint.kind ?? endpoint.provider ?? ''} ${endpoint.baseUrl ?? ''}${endpoint.models?.length ? ` · ${endpoint.models.join(', ')}` : endpoint.model ? ` · ${endpoint.model}` : ''}</div></td>
                 <td>${capacity(endpoint)}</td>
-                <td class="num">${formatCount(endpoint.busyAnswers ?? 0)}</td>
+                <td class="num">${endpoint.busyAnswers === undefined ? html`<span class="muted">–</span>` : formatCount(endpoint.busyAnswers)}</td>
               </tr>`)}</tbody>
             </table>`}
       </${Card}>
@@ -134,9 +134,12 @@ function seriesChart(series, draw) {
   return draw(buckets, times);
 }
 
+/** Calls in flight of the endpoint's limit (what it reports; else its configured maxInFlight). */
 function capacity(endpoint) {
-  const inFlight = Number(endpoint.inFlight ?? 0);
-  const limit = endpoint.limit === null || endpoint.limit === undefined ? null : Number(endpoint.limit);
+  const inFlight = endpoint.inFlight === undefined || endpoint.inFlight === null ? null : Number(endpoint.inFlight);
+  const limitValue = endpoint.limit ?? endpoint.maxInFlight;
+  const limit = limitValue === null || limitValue === undefined ? null : Number(limitValue);
+  if (inFlight === null) return html`<span class="muted">${limit === null ? 'no limit configured' : `up to ${formatCount(limit)} in flight`}</span>`;
   const share = limit ? Math.min(1, inFlight / limit) : 0;
   return html`<div class="meter" title=${`${inFlight} in flight of ${limit ?? '∞'}`}>
     <div class="meter-bar"><div style=${`width:${share * 100}%`} class=${share >= 1 ? 'full' : ''}></div></div>
