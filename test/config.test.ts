@@ -363,7 +363,7 @@ describe('endpoints (backends.endpoints)', () => {
       `${file}: endpoint "gpu-2" (backends.endpoints[1]) models: list at least one model, or leave "models" out`,
       `${file}: endpoint 3 (backends.endpoints[2]) id: Required`,
       `${file}: endpoint "gpu-1" (backends.endpoints[3]): Unrecognized key(s) in object: 'apiKey'`,
-      `${file}: endpoint "gpu-4" (backends.endpoints[4]) kind: Invalid discriminator value. Expected 'ollama' (got "llamacpp")`,
+      `${file}: endpoint "gpu-4" (backends.endpoints[4]) kind: Invalid discriminator value. Expected 'ollama' | 'openai' (got "llamacpp")`,
       `${file}: endpoint "gpu 5" (backends.endpoints[5]) id: letters, digits, ".", "_" and "-" (at most 64), e.g. "gpu-1" (got "gpu 5")`,
     ];
     for (const line of expected) assert.ok(lines.includes(line), `missing: ${line}\nin:\n${message}`);

@@ -93,6 +93,20 @@ export const ollamaFlags: readonly ConfigFlag[] = [
   { flags: '--model <name>', description: 'model for jobs that name none (the worker\'s default)', path: 'ollama.model' },
 ];
 
+function choiceOption(choices: readonly string[]): (value: string) => string {
+  return (value) => {
+    if (!choices.includes(value)) throw new InvalidArgumentError(`must be one of ${choices.join(', ')}`);
+    return value;
+  };
+}
+
+/** The default endpoint's backend (when the configuration lists no endpoints): Ollama's native API or an OpenAI-compatible server. */
+export const backendFlags: readonly ConfigFlag[] = [
+  { flags: '--backend <kind>', description: 'the LLM server\'s protocol: ollama (native API) or openai (any OpenAI-compatible server)', path: 'backends.kind', parse: choiceOption(['ollama', 'openai']) },
+  { flags: '--base-url <url>', description: 'the LLM server\'s URL; for openai with the version path, e.g. http://127.0.0.1:8080/v1', path: 'backends.baseUrl' },
+  { flags: '--openai-server <name>', description: 'which OpenAI-compatible server it is, for the schema check: llama-server, vllm, openai, ollama or other', path: 'backends.server', parse: choiceOption(['llama-server', 'vllm', 'openai', 'ollama', 'other']) },
+];
+
 export const generationFlags: readonly ConfigFlag[] = [
   { flags: '--stream', description: 'ask for NDJSON streams (the default)', path: 'ollama.stream' },
   { flags: '--no-stream', description: 'ask for whole answers instead of NDJSON streams', path: 'ollama.stream' },

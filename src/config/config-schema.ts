@@ -39,8 +39,31 @@ export const ollamaEndpointSchema = z
   })
   .strict();
 
+/** Which server speaks the OpenAI-compatible protocol: decides what the schema check expects it to enforce. */
+export const openAiServerFlavorSchema = z.enum(['llama-server', 'vllm', 'openai', 'ollama', 'other']);
+/** The name of an environment variable (the API key is read from it, never written anywhere). */
+const environmentVariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, e.g. HOLOCRON_OPENAI_API_KEY');
+
+/**
+ * An OpenAI-compatible server (llama-server, vLLM, LM Studio, Ollama's /v1, hosted APIs): `baseUrl`
+ * includes the version path (`http://host:8080/v1`). The API key is read from the environment variable
+ * `apiKeyEnv` (default HOLOCRON_OPENAI_API_KEY) when the provider is built.
+ */
+export const openAiEndpointSchema = z
+  .object({
+    ...endpointCommon,
+    kind: z.literal('openai'),
+    apiKeyEnv: environmentVariableName.optional(),
+    server: openAiServerFlavorSchema.optional(),
+    stream: z.boolean().optional(),
+    strict: z.boolean().optional(),
+    timeoutSeconds: seconds.optional(),
+    firstByteTimeoutSeconds: seconds.optional(),
+  })
+  .strict();
+
 /** One configured endpoint; each backend kind adds its schema here and registers a factory in `src/providers/backend-kinds.ts`. */
-export const endpointSchema = z.discriminatedUnion('kind', [ollamaEndpointSchema]);
+export const endpointSchema = z.discriminatedUnion('kind', [ollamaEndpointSchema, openAiEndpointSchema]);
 
 export type EndpointSetting = z.infer<typeof endpointSchema>;
 export type EndpointKind = EndpointSetting['kind'];
@@ -69,6 +92,14 @@ export const configSchema = z
       .strict(),
     backends: z
       .object({
+        /** The backend kind of the default endpoint (used when `endpoints` is empty): `ollama` or `openai`. */
+        kind: z.enum(['ollama', 'openai']),
+        /** The default endpoint's URL; null: `ollama.baseUrl` for Ollama (an `openai` default endpoint needs one). */
+        baseUrl: httpUrl.nullable(),
+        /** For an `openai` default endpoint: the environment variable holding its API key. */
+        apiKeyEnv: environmentVariableName,
+        /** For an `openai` default endpoint: which server it is (what it enforces of a schema). */
+        server: openAiServerFlavorSchema,
         /** Empty: one endpoint, `default`, built from the `ollama` section (OLLAMA_* variables, --ollama-url). */
         endpoints: z.array(endpointSchema).superRefine((endpoints, context) => {
           const seen = new Map<string, number>();

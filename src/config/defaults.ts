@@ -45,6 +45,14 @@ export const defaults = {
     stream: true,
   },
   backends: {
+    /** The default endpoint's backend kind: `ollama` (native API) or `openai` (any OpenAI-compatible server). */
+    kind: 'ollama' as 'ollama' | 'openai',
+    /** The default endpoint's URL; null: `ollama.baseUrl` (for `openai` give one, e.g. http://127.0.0.1:8080/v1). */
+    baseUrl: null as string | null,
+    /** The environment variable an `openai` endpoint's API key is read from (the key itself is never stored). */
+    apiKeyEnv: 'HOLOCRON_OPENAI_API_KEY',
+    /** Which OpenAI-compatible server the default endpoint is: llama-server, vllm, openai, ollama or other. */
+    server: 'llama-server' as 'llama-server' | 'vllm' | 'openai' | 'ollama' | 'other',
     /**
      * LLM endpoints, each `{ id, kind: 'ollama', baseUrl, models?, maxInFlight?, … }`. Empty: one endpoint
      * with id `default`, built from the `ollama` section above.

@@ -25,6 +25,9 @@ export const environmentVariables: Record<string, { path: string; type: 'string'
   OLLAMA_TIMEOUT_SECONDS: { path: 'ollama.timeoutSeconds', type: 'number' },
   HOLOCRON_FIRST_BYTE_TIMEOUT_SECONDS: { path: 'ollama.firstByteTimeoutSeconds', type: 'number' },
   OLLAMA_KEEP_ALIVE: { path: 'ollama.keepAlive', type: 'duration' },
+  HOLOCRON_BACKEND: { path: 'backends.kind', type: 'string' },
+  HOLOCRON_BASE_URL: { path: 'backends.baseUrl', type: 'string' },
+  HOLOCRON_OPENAI_SERVER: { path: 'backends.server', type: 'string' },
   WORKER_ID: { path: 'worker.id', type: 'string' },
   HOLOCRON_CONCURRENCY: { path: 'worker.concurrency', type: 'number' },
   POLL_SECONDS: { path: 'worker.pollSeconds', type: 'number' },
@@ -116,12 +119,19 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  const ollamaUrlSource = sources.get('ollama.baseUrl');
+  const ollamaUrlSource = ['ollama.baseUrl', 'backends.baseUrl', 'backends.kind'].map((key) => sources.get(key)).find((source) => source?.startsWith('flag '));
   if (parsed.data.backends.endpoints.length > 0 && ollamaUrlSource?.startsWith('flag ')) {
     const ids = parsed.data.backends.endpoints.map((endpoint) => `"${endpoint.id}"`).join(', ');
     throw new ConfigError(
       `Invalid configuration:\n  ${ollamaUrlSource}: it sets the default endpoint, but the configuration lists its endpoints ` +
         `(${ids} in ${(sources.get('backends.endpoints') ?? 'configuration').replace(/ \(backends\.endpoints\)$/, '')}); change the list instead`,
+    );
+  }
+  const backends = parsed.data.backends;
+  if (backends.endpoints.length === 0 && backends.kind === 'openai' && backends.baseUrl === null) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${sources.get('backends.kind') ?? 'backends.kind'}: the "openai" backend needs its server's URL ` +
+        '(--base-url, HOLOCRON_BASE_URL or backends.baseUrl), e.g. http://127.0.0.1:8080/v1',
     );
   }
   return { config: parsed.data, configFile, sources: origins };

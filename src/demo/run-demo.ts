@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { HolocronConfig } from '../config/config-schema.ts';
+import { defaults } from '../config/defaults.ts';
 import { openHolocron, type Holocron } from '../holocron.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import { runPipelineDemo } from '../pipelines/pipeline-demo.ts';
@@ -70,7 +71,7 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
     evidence: { ...baseConfig.evidence, root: evidenceRoot },
     ollama: { ...baseConfig.ollama, baseUrl, model },
     // The demo talks to the one server it probed (or started): the default endpoint.
-    backends: { endpoints: [] },
+    backends: { ...defaults.backends, endpoints: [] },
     worker: { ...baseConfig.worker, concurrency: 4, pollSeconds: 0.2, id: 'demo-worker' },
     retry: { baseDelaySeconds: 0.1, maxDelaySeconds: 1 },
   };

@@ -126,6 +126,9 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
         ...result.timings,
         promptTokens: result.usage.promptTokens,
         completionTokens: result.usage.completionTokens,
+        ...(result.usage.cachedPromptTokens === undefined ? {} : { cachedPromptTokens: result.usage.cachedPromptTokens }),
+        // The server's own figures (llama-server's timings), as it reported them.
+        ...(result.serverTimings === undefined ? {} : { serverTimings: result.serverTimings }),
         timeToFirstByteMs: result.timeToFirstByteMs,
         elapsedMs: result.elapsedMs,
         finishReason: result.rawFinishReason ?? null,
@@ -137,7 +140,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
           error: {
             code: 'truncated',
             message:
-              `the answer was cut off at the output limit (done_reason "length" after ${result.usage.completionTokens ?? '?'} tokens); ` +
+              `the answer was cut off at the output limit (${result.servedBy.provider === 'ollama' ? 'done_reason' : 'finish_reason'} "length" after ${result.usage.completionTokens ?? '?'} tokens); ` +
               'it is not complete JSON for the schema',
           },
           retryable: true,

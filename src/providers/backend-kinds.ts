@@ -9,6 +9,7 @@
 import type { EndpointKind, EndpointSetting, HolocronConfig } from '../config/config-schema.ts';
 import type { LlmProvider } from './llm-provider.ts';
 import { ollamaBackendKind } from './ollama/ollama-backend-kind.ts';
+import { openAiBackendKind } from './openai-compatible/openai-backend-kind.ts';
 
 /** What a kind's factory may read besides its endpoint: the sections holding defaults for its settings. */
 export type BackendDefaults = Pick<HolocronConfig, 'ollama'>;
@@ -22,6 +23,8 @@ export interface BackendKind<Kind extends EndpointKind = EndpointKind> {
 export interface BackendCreateOptions {
   /** An injected fetch for the provider's HTTP (tests, proxies, instrumentation). */
   fetch?: typeof globalThis.fetch;
+  /** Where API keys are read from (default process.env). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 export class BackendKindRegistry {
@@ -49,5 +52,5 @@ export class BackendKindRegistry {
 }
 
 export function createDefaultBackendKinds(): BackendKindRegistry {
-  return new BackendKindRegistry().register(ollamaBackendKind);
+  return new BackendKindRegistry().register(ollamaBackendKind).register(openAiBackendKind);
 }

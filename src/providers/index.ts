@@ -14,3 +14,11 @@ export {
   type OllamaCallOptions,
   type OllamaProviderSettings,
 } from './ollama/create-ollama-provider.ts';
+export {
+  createOpenAiCompatibleProvider,
+  buildOpenAiChatRequestBody,
+  openAiServerFlavors,
+  type OpenAiCompatibleProviderSettings,
+  type OpenAiCallOptions,
+  type OpenAiServerFlavor,
+} from './openai-compatible/create-openai-compatible-provider.ts';

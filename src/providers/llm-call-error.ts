@@ -14,6 +14,7 @@ export type LlmErrorCode =
   | 'server_error' // 5xx other than 503, or an error line mid-stream
   | 'model_not_found' // 404 for the model: final for THIS endpoint (another one may have it)
   | 'bad_request' // 400: the request itself is wrong, final
+  | 'schema_refused' // the server cannot turn the output schema into a grammar / refuses it: final, the same on every retry
   | 'invalid_response' // the server answered 200 with something that is not its protocol
   | 'aborted'; // the caller cancelled (lease lost, shutdown)
 

@@ -16,7 +16,8 @@
  * Versions: v2 (this one) removed Ollama-only notions from the request (keep-alive and context size are
  * Ollama settings now, or per-call `providerOptions.ollama`), renamed `numPredict` to
  * `maxOutputTokens`, moved timings from nanoseconds to milliseconds, and added `endpointId`, the
- * served-by record on results and errors, and `close()`.
+ * served-by record on results and errors, and `close()`. Additions within v2 (optional, so every v2
+ * provider stays one): `usage.cachedPromptTokens`, `serverTimings`, and the provider's `schemaSupport`.
  */
 
 /** A JSON Schema document (draft 2020-12 or 07), kept as plain data. */
@@ -63,6 +64,8 @@ export type FinishReason = 'stop' | 'length' | 'other' | 'unknown';
 export interface ChatUsage {
   promptTokens?: number;
   completionTokens?: number;
+  /** Prompt tokens served from the server's cache (llama-server's `prompt_tokens_details.cached_tokens`). */
+  cachedPromptTokens?: number;
 }
 
 /** Server-reported timings, in milliseconds (absent when the server does not report them). */
@@ -119,6 +122,11 @@ export interface StructuredChatResult {
   elapsedMs: number;
   servedBy: ServedBy;
   wire: WireExchange;
+  /**
+   * The server's own figures as it reported them, beyond `timings` (llama-server's `timings`: prompt_n,
+   * prompt_ms, predicted_per_second, cache_n, … in its units); absent when it reports none.
+   */
+  serverTimings?: Record<string, number>;
 }
 
 export interface ModelDescription {

@@ -47,7 +47,7 @@ export function createProviderSet(
   if (endpoints.length === 0) throw new Error('no endpoints to build providers for');
   const kinds = options.kinds ?? createDefaultBackendKinds();
   const entries = endpoints.map((endpoint) => {
-    const provider = kinds.get(endpoint.kind).create(endpoint, defaults, { fetch: options.fetch });
+    const provider = kinds.get(endpoint.kind).create(endpoint, defaults, { fetch: options.fetch, environment: options.environment });
     const info: EndpointInfo = {
       id: endpoint.id,
       kind: endpoint.kind,

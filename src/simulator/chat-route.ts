@@ -19,10 +19,14 @@ import type { FaultDecision, FaultKind } from './fault-plan.ts';
 import { SlotWaitAbortedError, type SlotTicket } from './generation-slots.ts';
 import { goQuote, rfc3339Now } from './go-formats.ts';
 import { ndjsonContentType, sendJsonError, sendJsonText } from './http-replies.ts';
+import { grammarRefusalsOfText } from './grammar-refusal.ts';
 import type { SimulatorRuntime } from './simulator-runtime.ts';
 
 export const busyMessage = 'server busy, please try again.  maximum pending requests exceeded';
 export const serverErrorMessage = 'llama runner process has terminated: exit status 2';
+/** llama.cpp could not turn the `format` schema into a grammar (e.g. a pattern not anchored ^…$). */
+export const invalidSchemaMessage = 'invalid JSON schema in format';
+export const rateLimitedMessage = 'you have reached your rate limit, please try again later';
 
 /** With no simulated latency, this many tokens share one NDJSON line (fewer writes, higher throughput). */
 const tokensPerLineWithoutLatency = 16;
@@ -55,6 +59,7 @@ interface ChatExchange {
 
 function isFaultApplicable(kind: FaultKind, chat: ChatRequest): boolean {
   if (kind === 'streamError') return chat.stream;
+  if (kind === 'rateLimited') return true;
   return isContentFaultApplicable(kind, chat);
 }
 
@@ -203,6 +208,12 @@ async function generate(exchange: ChatExchange, ticket: SlotTicket): Promise<voi
 
 async function answerAdmittedChat(exchange: ChatExchange, ticket: SlotTicket): Promise<void> {
   const { runtime, chat, response, fault, signal, checkpoints } = exchange;
+  if (fault.kind === 'rateLimited') {
+    runtime.stats.recordFault('rateLimited');
+    response.setHeader('Retry-After', String(runtime.options.retryAfterSeconds));
+    sendJsonError(response, 429, rateLimitedMessage);
+    return;
+  }
   if (fault.kind === 'modelNotFound') {
     runtime.stats.recordFault('modelNotFound');
     sendJsonError(response, 404, `model ${goQuote(chat.model)} not found, try pulling it first`);
@@ -249,6 +260,10 @@ export async function handleChat(runtime: SimulatorRuntime, _request: IncomingMe
     return;
   }
   const chat = parsed.request;
+  if (chat.format.kind === 'schema' && grammarRefusalsOfText(chat.format.schemaText).length > 0) {
+    sendJsonError(response, 500, invalidSchemaMessage);
+    return;
+  }
   try {
     if (chat.messages.length === 0) {
       await answerLoadOnly(runtime, chat, response);

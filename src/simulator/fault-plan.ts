@@ -17,7 +17,10 @@ export const faultKinds = [
   'schemaViolation',
 ] as const satisfies readonly (keyof FaultRates)[];
 
-export type FaultKind = (typeof faultKinds)[number];
+export type FaultKind = (typeof faultKinds)[number] | 'rateLimited';
+
+/** Every kind a decision can name (stats count them all). */
+export const allFaultKinds: readonly FaultKind[] = [...faultKinds, 'rateLimited'];
 
 export interface FaultDecision {
   kind: FaultKind | null;
@@ -33,7 +36,7 @@ export class FaultPlan {
   constructor(rates: FaultRates, seed: number) {
     this.rates = rates;
     this.random = SeededRandom.fromNumber(seed);
-    this.anyFaultConfigured = faultKinds.some((kind) => rates[kind] > 0);
+    this.anyFaultConfigured = allFaultKinds.some((kind) => rates[kind] > 0);
   }
 
   /** Draws the next decision; `isApplicable` rules out kinds that make no sense for this request. */
@@ -43,6 +46,11 @@ export class FaultPlan {
     for (const kind of faultKinds) {
       const draw = this.random.nextFloat();
       if (chosen === null && draw < this.rates[kind] && isApplicable(kind)) chosen = kind;
+    }
+    // Drawn only when configured, so fault sequences seeded before it existed stay as they were.
+    if (this.rates.rateLimited > 0) {
+      const draw = this.random.nextFloat();
+      if (chosen === null && draw < this.rates.rateLimited && isApplicable('rateLimited')) chosen = 'rateLimited';
     }
     return { kind: chosen, variant: this.random.nextFloat() };
   }

@@ -10,9 +10,13 @@ export {
   type FaultRates,
   type SimulatorOptions,
   type SimulatorStartOptions,
+  simulatorProtocols,
+  openAiFlavors,
+  type SimulatorProtocol,
+  type OpenAiFlavor,
 } from './simulator-options.ts';
 export type { SimulatorStats } from './simulator-stats.ts';
-export { faultKinds, type FaultKind } from './fault-plan.ts';
+export { faultKinds, allFaultKinds, type FaultKind } from './fault-plan.ts';
 export {
   compileSchema,
   generateFromSchema,

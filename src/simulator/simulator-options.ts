@@ -20,9 +20,23 @@ export interface FaultRates {
   modelNotFound: number;
   /** Streaming only: some chunks, then an `{"error":...}` line and no `done:true`. */
   streamError: number;
+  /** 429 with `Retry-After` (hosted OpenAI-compatible APIs; Ollama passes a cloud model's through). Drawn only when above 0. */
+  rateLimited: number;
 }
 
+/** Which wire protocol the simulator speaks at its root. The `ollama` one also serves Ollama's `/v1`. */
+export const simulatorProtocols = ['ollama', 'openai'] as const;
+export type SimulatorProtocol = (typeof simulatorProtocols)[number];
+/** Which OpenAI-compatible server `protocol: 'openai'` imitates (error shapes, extras such as `timings`, `/health`). */
+export const openAiFlavors = ['llama-server', 'vllm', 'openai'] as const;
+export type OpenAiFlavor = (typeof openAiFlavors)[number];
+
 export interface SimulatorOptions {
+  /** `ollama` (default): Ollama's native API, and its `/v1`; `openai`: an OpenAI-compatible server of `flavor`. */
+  protocol: SimulatorProtocol;
+  flavor: OpenAiFlavor;
+  /** The `Retry-After` seconds of 429 answers (and of OpenAI-side 503s). */
+  retryAfterSeconds: number;
   host: string;
   /** 0 picks an ephemeral port. */
   port: number;
@@ -65,11 +79,15 @@ export const faultRatesSchema = z
     truncated: probabilitySchema,
     modelNotFound: probabilitySchema,
     streamError: probabilitySchema,
+    rateLimited: probabilitySchema,
   })
   .strict();
 
 export const simulatorOptionsSchema = z
   .object({
+    protocol: z.enum(simulatorProtocols).default('ollama'),
+    flavor: z.enum(openAiFlavors).default('llama-server'),
+    retryAfterSeconds: z.number().int().min(0).default(1),
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(0),
     models: z

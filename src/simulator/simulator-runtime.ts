@@ -21,6 +21,8 @@ export interface SimulatorRuntime {
   readonly answers: KnownAnswers | null;
   /** Set by close(): responses then ask the client to close the connection. */
   closing: boolean;
+  /** When the server started (`performance.now()`): llama-server's model loads from then for `loadMs`. */
+  readonly startedAtMs: number;
 }
 
 export interface KnownAnswers {
@@ -48,5 +50,6 @@ export function createSimulatorRuntime(options: SimulatorOptions): SimulatorRunt
             accuracy: (model) => options.accuracy[normalizeModelName(model)] ?? 1,
           },
     closing: false,
+    startedAtMs: performance.now(),
   };
 }

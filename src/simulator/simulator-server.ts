@@ -1,6 +1,7 @@
 /**
- * The Ollama server simulator: a real `node:http` server speaking Ollama's wire format, for tests and
- * benchmarks that cannot download model weights. `startSimulator` listens and returns its URL, live
+ * The LLM server simulator: a real `node:http` server speaking Ollama's wire format (and Ollama's own
+ * `/v1`), or — with `protocol: 'openai'` — an OpenAI-compatible server (llama-server, vLLM or hosted
+ * OpenAI), for tests and benchmarks that cannot download model weights. `startSimulator` listens and returns its URL, live
  * stats and a `close()` that does not hang on idle keep-alive connections.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { handleChat } from './chat-route.ts';
 import { readBody, sendJsonError, sendRouteNotFound } from './http-replies.ts';
 import { handlePs, handleRoot, handleShow, handleTags, handleVersion } from './model-routes.ts';
+import { handleOpenAiChat } from './openai-chat-route.ts';
+import { handleHealth, handleOpenAiModels, sendOpenAiRouteNotFound } from './openai-model-routes.ts';
 import { parseSimulatorOptions, type SimulatorStartOptions } from './simulator-options.ts';
 import { createSimulatorRuntime, type SimulatorRuntime } from './simulator-runtime.ts';
 import type { SimulatorStats } from './simulator-stats.ts';
@@ -42,6 +45,16 @@ const routes: ReadonlyMap<string, RouteHandler> = new Map<string, RouteHandler>(
   ['GET /api/ps', (runtime, _request, response) => handlePs(runtime, response)],
   ['POST /api/show', withBody((runtime, _request, response, body) => handleShow(runtime, response, body))],
   ['POST /api/chat', withBody(handleChat)],
+  // Ollama's own OpenAI-compatible API.
+  ['POST /v1/chat/completions', withBody((runtime, request, response, body) => handleOpenAiChat(runtime, 'ollama', request, response, body))],
+  ['GET /v1/models', (runtime, _request, response) => handleOpenAiModels(runtime, 'ollama', response)],
+]);
+
+/** An OpenAI-compatible server of the configured flavour (`protocol: 'openai'`). */
+const openAiRoutes: ReadonlyMap<string, RouteHandler> = new Map<string, RouteHandler>([
+  ['POST /v1/chat/completions', withBody((runtime, request, response, body) => handleOpenAiChat(runtime, runtime.options.flavor, request, response, body))],
+  ['GET /v1/models', (runtime, _request, response) => handleOpenAiModels(runtime, runtime.options.flavor, response)],
+  ['GET /health', (runtime, _request, response) => handleHealth(runtime, runtime.options.flavor, response)],
 ]);
 
 function pathOf(url: string | undefined): string {
@@ -63,9 +76,11 @@ function dispatch(runtime: SimulatorRuntime, request: IncomingMessage, response:
   const path = pathOf(request.url);
   runtime.stats.recordRequest(method, path);
   if (runtime.closing) response.setHeader('Connection', 'close');
-  const handler = routes.get(`${method} ${path}`);
+  const openAi = runtime.options.protocol === 'openai';
+  const handler = (openAi ? openAiRoutes : routes).get(`${method} ${path}`);
   if (handler === undefined) {
-    sendRouteNotFound(response);
+    if (openAi) sendOpenAiRouteNotFound(runtime.options.flavor, response);
+    else sendRouteNotFound(response);
     return;
   }
   try {

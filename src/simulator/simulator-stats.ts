@@ -2,7 +2,7 @@
  * Counters a running simulator exposes through `stats()`: what arrived, what was answered, which faults
  * were injected, how many requests were refused as busy, and the concurrency actually reached.
  */
-import { faultKinds, type FaultKind } from './fault-plan.ts';
+import { allFaultKinds, type FaultKind } from './fault-plan.ts';
 import type { GenerationSlots } from './generation-slots.ts';
 
 export interface SimulatorStats {
@@ -16,7 +16,7 @@ export interface SimulatorStats {
   loadRequestsAnswered: number;
   /** Faults actually injected, by kind. */
   faults: Record<FaultKind, number>;
-  /** 503 "server busy" refusals. */
+  /** 503 "server busy" refusals (and, OpenAI side, 503 "Loading model" answers). */
   busyRejections: number;
   /** Admitted chats whose client went away before the answer was complete. */
   clientDisconnects: number;
@@ -51,7 +51,7 @@ export class SimulatorStatsRecorder {
   }
 
   snapshot(slots: GenerationSlots): SimulatorStats {
-    const faults = Object.fromEntries(faultKinds.map((kind) => [kind, this.faults.get(kind) ?? 0])) as Record<FaultKind, number>;
+    const faults = Object.fromEntries(allFaultKinds.map((kind) => [kind, this.faults.get(kind) ?? 0])) as Record<FaultKind, number>;
     return {
       requestsByPath: Object.fromEntries(this.requestsByPath),
       requestsByRoute: Object.fromEntries(this.requestsByRoute),

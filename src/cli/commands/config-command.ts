@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { describeConfig } from '../../config/describe-config.ts';
 import { contextFrom } from '../command-context.ts';
-import { addConfigFlags, generationFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
+import { addConfigFlags, backendFlags, generationFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 import { formatTable } from '../format-table.ts';
 
 export function registerConfigCommand(program: Command): void {
@@ -15,7 +15,7 @@ export function registerConfigCommand(program: Command): void {
   const show = config
     .command('show')
     .description('Every setting, its value and where it came from (default, config file, environment, flag); secrets redacted');
-  addConfigFlags(show, [...workerFlags, ...ollamaFlags, ...generationFlags]);
+  addConfigFlags(show, [...workerFlags, ...ollamaFlags, ...backendFlags, ...generationFlags]);
   show.option('--json', 'print JSON').action((flags: { json?: boolean }, command: Command) => {
     const effective = describeConfig(contextFrom(command).loaded);
     if (flags.json) return void process.stdout.write(`${JSON.stringify(effective, null, 2)}\n`);

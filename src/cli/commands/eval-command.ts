@@ -14,7 +14,7 @@ import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-r
 import type { Holocron } from '../../holocron.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
-import { addConfigFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
+import { addConfigFlags, backendFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 import { collectOption, positiveIntegerOption } from '../option-parsers.ts';
 
 interface EvalRunFlags {
@@ -77,7 +77,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--drain', 'run a worker in this process until the run is complete')
     .option('--json', 'print JSON');
   // --model (also the run's model), --ollama-url, --concurrency …: the worker's settings, as for `work`.
-  addConfigFlags(run, [...ollamaFlags, ...workerFlags]);
+  addConfigFlags(run, [...ollamaFlags, ...backendFlags, ...workerFlags]);
   run.action(async (flags: EvalRunFlags, command: Command) => {
       const { dataset, interrogation } = flags;
       if (!dataset || !interrogation) throw new UsageError('eval run needs --dataset FILE and --interrogation KEY');

@@ -9,6 +9,10 @@ import { normalizeModelName, simulatorOptionsSchema, startSimulator, type Simula
 import { AnswerBookError, readAnswerBook } from '../../simulator/answer-book.ts';
 
 interface SimCommandFlags {
+  protocol?: string;
+  flavor?: string;
+  retryAfterSeconds?: string;
+  faultRateLimited?: string;
   answers?: string;
   host: string;
   port: string;
@@ -30,6 +34,10 @@ interface SimCommandFlags {
 
 /** Option path (as zod reports it) → the flag that sets it. */
 const flagForOptionPath: Record<string, string> = {
+  protocol: '--protocol',
+  flavor: '--flavor',
+  retryAfterSeconds: '--retry-after-seconds',
+  'faults.rateLimited': '--fault-rate-limited',
   host: '--host',
   port: '--port',
   models: '--models',
@@ -92,6 +100,9 @@ export function parseSimCommandFlags(flags: SimCommandFlags): SimulatorOptions {
     }
   }
   const input = {
+    protocol: flags.protocol,
+    flavor: flags.flavor,
+    retryAfterSeconds: numberFlag(flags.retryAfterSeconds),
     host: flags.host,
     port: numberFlag(flags.port),
     models: flags.models === undefined ? undefined : models,
@@ -110,6 +121,7 @@ export function parseSimCommandFlags(flags: SimCommandFlags): SimulatorOptions {
       truncated: numberFlag(flags.faultTruncated),
       modelNotFound: numberFlag(flags.faultModelNotFound),
       streamError: numberFlag(flags.faultStreamError),
+      rateLimited: numberFlag(flags.faultRateLimited),
     },
     faultSeed: numberFlag(flags.faultSeed),
   };
@@ -136,6 +148,7 @@ function describeConfiguration(options: SimulatorOptions): string {
     .filter(([, rate]) => rate > 0)
     .map(([kind, rate]) => `${kind}=${rate}`);
   return [
+    ...(options.protocol === 'openai' ? [`protocol: OpenAI-compatible (${options.flavor}) at /v1`] : ['protocol: Ollama (and its OpenAI-compatible /v1)']),
     `models: ${options.models.map(normalizeModelName).join(', ')}`,
     `${timing}, load ${options.loadMs} ms, parallel ${options.parallel}, max queue ${options.maxQueue}`,
     `faults: ${faults.length > 0 ? `${faults.join(' ')} (seed ${options.faultSeed})` : 'none'}`,
@@ -154,7 +167,8 @@ function describeStats(stats: SimulatorStats): string {
 
 async function runSimulator(options: SimulatorOptions): Promise<void> {
   const simulator = await startSimulator(options);
-  process.stdout.write(`Ollama simulator listening on ${simulator.url}\n${describeConfiguration(options)}\n`);
+  const what = options.protocol === 'openai' ? `${options.flavor} simulator listening on ${simulator.url}/v1` : `Ollama simulator listening on ${simulator.url}`;
+  process.stdout.write(`${what}\n${describeConfiguration(options)}\n`);
   const signal = await waitForShutdownSignal();
   process.stdout.write(`${signal} received, closing the simulator\n`);
   await simulator.close();
@@ -164,7 +178,10 @@ async function runSimulator(options: SimulatorOptions): Promise<void> {
 export function registerSimCommand(program: Command): void {
   program
     .command('sim')
-    .description('run the Ollama-compatible LLM server simulator (no model weights needed) until interrupted')
+    .description('run the LLM server simulator (Ollama, or OpenAI-compatible with --protocol openai; no model weights needed) until interrupted')
+    .option('--protocol <name>', 'ollama (native API and its /v1) or openai (an OpenAI-compatible server)', 'ollama')
+    .option('--flavor <name>', 'with --protocol openai: llama-server, vllm or openai (error shapes, timings, /health)', 'llama-server')
+    .option('--retry-after-seconds <s>', 'Retry-After of 429 answers (and of vllm/openai 503s)', '1')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <number>', 'port to listen on (0 = any free port)', '11434')
     .option('--models <names>', 'comma-separated model names (bare names mean :latest); NAME=0.6 sets the accuracy of known answers', 'llama3.2:latest,qwen2.5:7b')
@@ -181,6 +198,7 @@ export function registerSimCommand(program: Command): void {
     .option('--fault-truncated <rate>', 'probability of done_reason "length" with cut-off JSON', '0')
     .option('--fault-model-not-found <rate>', 'probability of a 404 model not found', '0')
     .option('--fault-stream-error <rate>', 'probability of an error line mid-stream', '0')
+    .option('--fault-rate-limited <rate>', 'probability of a 429 with Retry-After', '0')
     .option('--fault-seed <number>', 'seed of the fault sequence', '1')
     .action(async (flags: SimCommandFlags, command: Command) => {
       let options: SimulatorOptions;

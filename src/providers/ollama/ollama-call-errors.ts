@@ -21,6 +21,8 @@ export interface OllamaCallContext {
   model?: string;
   firstByteTimeoutMs: number;
   idleTimeoutMs: number;
+  /** How messages name the server kind (default `Ollama`); the OpenAI-compatible backend reuses these helpers. */
+  label?: string;
 }
 
 /** Response bodies kept on errors are cut to this many characters. */
@@ -49,7 +51,7 @@ export function createCallError(
 ): LlmCallError {
   return new LlmCallError({
     code,
-    message: `Ollama endpoint "${context.servedBy.endpointId}" at ${context.servedBy.baseUrl}: ${detail}`,
+    message: `${context.label ?? 'Ollama'} endpoint "${context.servedBy.endpointId}" at ${context.servedBy.baseUrl}: ${detail}`,
     url: context.url,
     servedBy: context.servedBy,
     request: context.request,
@@ -74,6 +76,10 @@ export function statusCallError(
   const forModel = context.model === undefined ? '' : ` for model "${context.model}"`;
   const call = `${context.method} ${context.route}`;
 
+  if ((status === 400 || status === 500) && serverMessage !== undefined && /invalid JSON schema/i.test(serverMessage)) {
+    // llama.cpp's schema-to-grammar converter refused the format (e.g. a pattern not anchored ^…$): every retry gets the same.
+    return createCallError(context, 'schema_refused', `the server refused the output schema${forModel} (${status}): ${serverMessage}`, extra);
+  }
   if (status === 404) {
     if (serverMessage !== undefined && /not found/i.test(serverMessage)) {
       const model = context.model ?? extractQuotedName(serverMessage) ?? '?';
@@ -159,7 +165,7 @@ export function failureCallError(
       extra,
     );
   }
-  return createCallError(context, 'connection_failed', `cannot connect (${reason}); is Ollama running at this address?`, extra);
+  return createCallError(context, 'connection_failed', `cannot connect (${reason}); is ${context.label ?? 'Ollama'} running at this address?`, extra);
 }
 
 /** The `error` text of an Ollama (`{"error":"…"}`) or OpenAI-style (`{"error":{"message":"…"}}`) body. */
