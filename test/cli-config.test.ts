@@ -50,6 +50,9 @@ const layered: Record<string, Layered> = {
   HOLOCRON_CONCURRENCY: { file: 2, environment: '8', fromEnvironment: 8, flag: { args: ['--concurrency', '16'], value: 16 } },
   POLL_SECONDS: { file: 5, environment: '2.5', fromEnvironment: 2.5, flag: { args: ['--poll-seconds', '0.25'], value: 0.25 } },
   HOLOCRON_LEASE_SECONDS: { file: 30, environment: '45', fromEnvironment: 45, flag: { args: ['--lease-seconds', '90'], value: 90 } },
+  HOLOCRON_BACKEND: { file: 'openai', environment: 'ollama', fromEnvironment: 'ollama', flag: { args: ['--backend', 'openai'], value: 'openai' } },
+  HOLOCRON_BASE_URL: { file: 'http://file.example:8080/v1', environment: 'http://environment.example:8080/v1', fromEnvironment: 'http://environment.example:8080/v1', flag: { args: ['--base-url', 'http://flag.example:8080/v1'], value: 'http://flag.example:8080/v1' } },
+  HOLOCRON_OPENAI_SERVER: { file: 'vllm', environment: 'openai', fromEnvironment: 'openai', flag: { args: ['--openai-server', 'ollama'], value: 'ollama' } },
   HOLOCRON_LOG_LEVEL: { file: 'warn', environment: 'error', fromEnvironment: 'error', flag: { args: ['--verbose'], value: 'debug' } },
 };
 

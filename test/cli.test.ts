@@ -624,7 +624,7 @@ describe('holocron command line', { concurrency: true }, () => {
         ],
         work: [
           '--once', '--drain', '--loop', '-c, --concurrency <n>', '--prefetch <n>', '--worker-id <id>', '--poll-seconds <s>',
-          '--lease-seconds <s>', '--model <name>', '--ollama-url <url>', '--stream', '--no-stream', '--keep-alive <duration>', '--json',
+          '--lease-seconds <s>', '--model <name>', '--ollama-url <url>', '--backend <kind>', '--base-url <url>', '--openai-server <name>', '--stream', '--no-stream', '--keep-alive <duration>', '--json',
         ],
         jobs: ['list', 'stats', 'show', 'retry', 'redrive'],
         'jobs list': ['--status <status>', 'DEADLETTER', '-i, --interrogation <key>', '--run-label <label>', '--limit <n>', '--before-id <id>', '--json'],
@@ -640,7 +640,7 @@ describe('holocron command line', { concurrency: true }, () => {
           '--host <host>', '--port <number>', '--models <names>', '--latency-ms <ms>', '--tokens-per-second <rate>', '--load-ms <ms>',
           '--parallel <count>', '--max-queue <count>', '--fault-server-error <rate>', '--fault-drop-connection <rate>',
           '--fault-invalid-json <rate>', '--fault-schema-violation <rate>', '--fault-truncated <rate>', '--fault-model-not-found <rate>',
-          '--fault-stream-error <rate>', '--fault-seed <number>',
+          '--fault-stream-error <rate>', '--fault-rate-limited <rate>', '--fault-seed <number>', '--protocol <name>', '--flavor <name>', '--retry-after-seconds <s>',
         ],
         demo: ['--dir <dir>', '--no-faults', '--latency-ms <ms>', '--ollama-url <url>', '--model <name>'],
         docs: ['show', 'latest', 'list', 'usage', 'lineage', 'backfill'],
