@@ -17,6 +17,8 @@ import type { Lake } from './lake/lake.ts';
 import { createInterrogationJobKind } from './pipeline/create-interrogation-handler.ts';
 import { createDocumentsRecordHook } from './pipelines/documents-record-hook.ts';
 import { createEvaluationRecordHook } from './evaluations/queue/evaluation-record-hook.ts';
+import { createReplayJobKind } from './reproducibility/replay-attempt.ts';
+import { composeRecordHooks, createReproducibilityRecordHook } from './reproducibility/reproducibility-record-hook.ts';
 import { JobRequestError, prepareJobSpecs, type JobRequest, type LabelledRequest } from './pipeline/job-request.ts';
 import { describeValue } from './pipeline/job-request-contract.ts';
 import { configuredEndpoints } from './config/configured-endpoints.ts';
@@ -79,7 +81,8 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
   const lake = createLocalLake(config.lake.root);
   let providers: ProviderSet | undefined;
   const sharedProviders = () => (providers ??= createProviderSet(configuredEndpoints(config), config));
-  const kinds = new JobKindRegistry([noopJobKind]);
+  // Built in: the no-op, and the replay of a recorded attempt's request (holocron replay).
+  const kinds = new JobKindRegistry([noopJobKind, createReplayJobKind({ database, lake, registry })]);
 
   return {
     config,
@@ -126,22 +129,18 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
           seed: config.ollama.seed ?? undefined,
           maxOutputTokens: config.ollama.numPredict ?? undefined,
         },
+        cache: { database, mode: config.cache.mode, nondeterministic: config.cache.nondeterministic },
       });
-      const documents = createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue });
-      const evaluations = createEvaluationRecordHook({ registry, lakeRoot: lake.location });
+      const onRecorded = composeRecordHooks(
+        createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue }),
+        createEvaluationRecordHook({ registry, lakeRoot: lake.location }),
+        createReproducibilityRecordHook(),
+      );
       return new Worker({
         database,
-        // Its attempts' documents, its pipelines' hand-offs and its evaluations' scores are written with
-        // the attempts, atomically, by any worker.
-        kinds: kinds.with([
-          {
-            ...interrogation,
-            onRecorded: async (transaction, recorded, context) => {
-              await documents(transaction, recorded, context);
-              await evaluations(transaction, recorded, context);
-            },
-          },
-        ]),
+        // Its attempts' documents, its pipelines' hand-offs, its evaluations' scores, the definitions
+        // used and the cache entries are written with the attempts, atomically, by any worker.
+        kinds: kinds.with([{ ...interrogation, onRecorded }]),
         workerId: config.worker.id ?? defaultWorkerId(),
         mode: workerOptions.mode ?? 'loop',
         concurrency: config.worker.concurrency,

@@ -570,7 +570,7 @@ describe('holocron command line', { concurrency: true }, () => {
       const counted = await cli(['--db', older, 'jobs', 'stats', '--json']);
       assert.equal(parseJson<JobStats>(counted).total, 1);
       const again = await cli(['--db', older, 'db', 'migrate']);
-      assert.match(again.stdout, /is up to date \(queue\/\d{4}-[a-z-]+\)\.\n$/);
+      assert.match(again.stdout, /is up to date \([a-z]+\/\d{4}-[a-z-]+\)\.\n$/);
     });
 
     it('enqueues a job of another kind with a parent link, refuses an unknown kind, and a worker runs it', async () => {
@@ -670,6 +670,10 @@ describe('holocron command line', { concurrency: true }, () => {
         'pipeline run': ['[file]', '--example <name>', '--inputs <file>', '--run-label <label>', '--json', 'Example:'],
         'pipeline status': ['--run-label <label>', '--json'],
         'pipeline rebuild': ['--stale', '--run-label <label>', '--dry-run', '--json'],
+        cache: ['explain'],
+        'cache explain': ['<job>', '--json'],
+        replay: ['<attempt>', '--endpoint <url>', '--model <name>', '--rebuild', '--json'],
+        diff: ['<first>', '<second>', '--json'],
       };
       const commands = everyCommand(createProgram());
       assert.deepEqual(commands.map((entry) => entry.names.join(' ')).sort(), Object.keys(expected).sort());

@@ -14,6 +14,7 @@ import { UnknownInterrogationError } from '../interrogations/interrogation-regis
 import { JobRequestError } from '../pipeline/job-request.ts';
 import { JobNotFoundError, JobStateError } from '../queue/queue-errors.ts';
 import { ServeRefusedError } from '../server/start-server.ts';
+import { ReproducibilityError } from '../reproducibility/reproducibility-error.ts';
 
 /** A problem with what the user asked for, reported without a stack trace. */
 export class UsageError extends Error {
@@ -35,6 +36,7 @@ const userErrors = [
   EvaluationNotFoundError,
   MetricDefinitionError,
   ServeRefusedError,
+  ReproducibilityError,
 ];
 
 export function reportError(error: unknown, verbose: boolean): number {

@@ -121,3 +121,14 @@ export const workerFlags: readonly ConfigFlag[] = [
   { flags: '--poll-seconds <s>', description: 'wait between polls of an empty queue', path: 'worker.pollSeconds', parse: positiveNumberOption },
   { flags: '--lease-seconds <s>', description: 'lease on a claimed job, renewed while it runs', path: 'worker.leaseSeconds', parse: positiveNumberOption },
 ];
+
+function cacheModeOption(value: string): string {
+  if (!['off', 'read', 'write', 'readwrite'].includes(value)) throw new InvalidArgumentError('must be off, read, write or readwrite');
+  return value;
+}
+
+/** Serving identical calls from the lake (work, eval run, pipeline run). */
+export const cacheFlags: readonly ConfigFlag[] = [
+  { flags: '--cache <mode>', description: 'the call cache: off, read, write (the default: enter answers, serve none) or readwrite', path: 'cache.mode', parse: cacheModeOption },
+  { flags: '--cache-nondeterministic', description: 'also serve calls that sample (temperature > 0 without a seed)', path: 'cache.nondeterministic' },
+];

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { reportError } from './cli-errors.ts';
 import { addConfigFlags, storageFlags } from './config-flags.ts';
+import { registerCacheCommand } from './commands/cache-command.ts';
+import { registerReplayCommand } from './commands/replay-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDbCommand } from './commands/db-command.ts';
 import { registerDemoCommand } from './commands/demo-command.ts';
@@ -45,6 +47,8 @@ export function createProgram(): Command {
   registerDemoCommand(program);
   registerDocsCommand(program);
   registerPipelineCommand(program);
+  registerCacheCommand(program);
+  registerReplayCommand(program);
   program.commands.forEach(function exitOverrideAll(command: Command) {
     command.exitOverride();
     command.commands.forEach(exitOverrideAll);

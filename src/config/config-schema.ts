@@ -129,6 +129,10 @@ export const configSchema = z
         maxAttempts: z.number().int().min(jobRequestBounds.maxAttempts.min).max(jobRequestBounds.maxAttempts.max),
       })
       .strict(),
+    // Serving identical calls from the lake (src/reproducibility): off | read | write | readwrite.
+    cache: z
+      .object({ mode: z.enum(['off', 'read', 'write', 'readwrite']), nondeterministic: z.boolean() })
+      .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict();

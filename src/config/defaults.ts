@@ -83,6 +83,16 @@ export const defaults = {
     priority: 100,
     maxAttempts: 3,
   },
+  cache: {
+    /**
+     * `write` (default): successful, validated answers become cache entries, nothing is served;
+     * `read`: identical calls are served from entries, new answers are not entered; `readwrite`: both;
+     * `off`: neither. A job's own mode (`--cache` on eval run / pipeline run / enqueue) wins.
+     */
+    mode: 'write' as 'off' | 'read' | 'write' | 'readwrite',
+    /** Serve calls that sample (temperature > 0 without a seed) too. */
+    nondeterministic: false,
+  },
   log: {
     level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
   },

@@ -33,6 +33,7 @@ export const environmentVariables: Record<string, { path: string; type: 'string'
   POLL_SECONDS: { path: 'worker.pollSeconds', type: 'number' },
   HOLOCRON_LEASE_SECONDS: { path: 'worker.leaseSeconds', type: 'number' },
   HOLOCRON_LOG_LEVEL: { path: 'log.level', type: 'string' },
+  HOLOCRON_CACHE: { path: 'cache.mode', type: 'string' },
 };
 
 export const configFileName = 'holocron.config.json';

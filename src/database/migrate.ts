@@ -13,6 +13,7 @@ import { documentsMigrations } from '../documents/documents-migrations.ts';
 import { evaluationsMigrations } from '../evaluations/evaluations-migrations.ts';
 import { pipelinesMigrations } from '../pipelines/pipelines-migrations.ts';
 import { queueMigrations } from '../queue/queue-migrations.ts';
+import { reproducibilityMigrations } from '../reproducibility/reproducibility-migrations.ts';
 import type { Database } from './database.ts';
 import { withSchemaScopedIntrospection } from './schema-scoped-introspection.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
@@ -30,6 +31,7 @@ export const areas: readonly AreaMigrations[] = [
   { area: 'documents', migrations: documentsMigrations },
   { area: 'evaluations', migrations: evaluationsMigrations },
   { area: 'pipelines', migrations: pipelinesMigrations },
+  { area: 'reproducibility', migrations: reproducibilityMigrations },
 ];
 
 /**

@@ -30,6 +30,7 @@ import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { AttemptError } from '../queue/record-outcomes.ts';
 import type { HandlerRecord, HandlerResult, JobHandler } from '../worker/job-handler.ts';
 import { requestRecord } from './request-record.ts';
+import { callOrServeFromCache, type CallCacheSettings } from '../reproducibility/call-or-serve-from-cache.ts';
 import { defaultJobKind, type JobKind } from '../worker/job-kind-registry.ts';
 
 export interface InterrogationHandlerOptions {
@@ -42,6 +43,8 @@ export interface InterrogationHandlerOptions {
   model: string | null;
   /** Generation options from the configuration; an interrogation's own defaults override them. */
   generation: GenerationOptions;
+  /** The call cache (src/reproducibility); absent: no lookups, no entries (fingerprints still taken). */
+  cache?: CallCacheSettings;
 }
 
 /** Used when neither the job, the configuration nor the interrogation names a model. */
@@ -94,7 +97,11 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       record.modelName = request.model;
       record.options = providerOptions === undefined ? request.options : { ...request.options, providerOptions };
 
-      const call = await callSomeEndpoint(providers, request, context.signal, record);
+      // Reproducibility: the definition and fingerprint of the call, or an identical call's answer from the cache.
+      const step = { job, interrogation, request, record, providers, signal: context.signal };
+      const served = await callOrServeFromCache(options.cache, step, () => callSomeEndpoint(providers, request, context.signal, record));
+      if (served.hit) return served.hit;
+      const call = served.call;
       files.push(jsonFile('request.json', 'request', requestRecord(request, call.servedBy, call.wire)));
       if (call.servedBy !== null) {
         record.endpointId = call.servedBy.endpointId;

@@ -34,6 +34,8 @@ export const jobRequestBounds = {
   /** The job input as stored (JSON, with the entity fields and inline evidence merged in). */
   inputJsonChars: 2_000_000,
   inputDepth: 32,
+  /** A deliberate repeat's index (evaluation `--repeats`). */
+  repeat: { min: 0, max: 1_000_000 },
 } as const;
 
 /** The fields a request may have; any other is refused by name. */
@@ -52,6 +54,8 @@ export const jobRequestFields = [
   'delay_seconds',
   'kind',
   'parent_job_id',
+  'repeat',
+  'cache',
 ] as const;
 
 type Check = (value: unknown) => string | null;
@@ -259,6 +263,10 @@ const fieldChecks: Record<(typeof jobRequestFields)[number], FieldCheck> = {
   delay_seconds: leaf(finiteNumber(jobRequestBounds.delaySeconds)),
   kind: text({ max: jobRequestBounds.kindChars, name: true }),
   parent_job_id: leaf(wholeNumber(jobRequestBounds.parentJobId)),
+  repeat: leaf(wholeNumber(jobRequestBounds.repeat)),
+  cache: leaf((value) =>
+    value === 'off' || value === 'read' || value === 'write' || value === 'readwrite' ? null : `must be one of off, read, write, readwrite, got ${describeValue(value)}`,
+  ),
 };
 
 /** What a user asks for when enqueueing: every field optional, each bounded as `jobRequestBounds` says. */
@@ -283,6 +291,10 @@ export interface JobRequest {
   kind?: string;
   /** The job that made this one; it must exist. */
   parent_job_id?: number;
+  /** Which deliberate repeat of the same call this job is (default 0): repeats are never served each other's answers. */
+  repeat?: number;
+  /** The job's own cache mode (default: the worker's `cache.mode`). */
+  cache?: 'off' | 'read' | 'write' | 'readwrite';
 }
 
 /**

@@ -133,6 +133,8 @@ export async function prepareJobSpecs(requests: readonly LabelledRequest[], cont
       dedupeKey: job.dedupe_key ?? null,
       runLabel: job.run_label ?? null,
       delayMs: job.delay_seconds !== undefined ? Math.round(job.delay_seconds * 1000) : undefined,
+      repeatIndex: job.repeat,
+      cacheMode: job.cache,
     });
   }
   if (problems.length > 0) throw new JobRequestError(problems);
@@ -164,6 +166,8 @@ function prepareOtherKind(job: JobRequest, kindName: string, context: JobRequest
     dedupeKey: job.dedupe_key ?? null,
     runLabel: job.run_label ?? null,
     delayMs: job.delay_seconds !== undefined ? Math.round(job.delay_seconds * 1000) : undefined,
+    repeatIndex: job.repeat,
+    cacheMode: job.cache,
   };
 }
 

@@ -71,6 +71,7 @@ export async function handOffChildren(
       item: parentContext.item,
       stages: { ...parentContext.stages, [task.stage]: { doc_id: document.docId, output, text } },
       parent: task.stage,
+      ...(parentContext.cache === undefined ? {} : { cache: parentContext.cache }),
     };
     for (const stage of children) {
       for (const { template, model } of combinationsOf(stage)) {

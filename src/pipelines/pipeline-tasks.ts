@@ -65,6 +65,7 @@ export function requestOf(plan: TaskPlan): Record<string, unknown> {
   request.dedupe_key = `pipeline:${taskKeyOf(plan)}`;
   if (stage.priority !== undefined) request.priority = stage.priority;
   if (stage.maxAttempts !== undefined) request.max_attempts = stage.maxAttempts;
+  if (context.cache !== undefined) request.cache = context.cache;
   return request;
 }
 

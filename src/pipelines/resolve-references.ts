@@ -6,6 +6,8 @@ export interface FeedContext {
   /** By stage name; `parent` is the stage it comes after. */
   stages: Record<string, FedDocument>;
   parent: string | null;
+  /** The run's cache mode (`pipeline run --cache`), carried to every stage's jobs; absent: the worker's. */
+  cache?: 'off' | 'read' | 'write' | 'readwrite';
 }
 
 export interface FedDocument {

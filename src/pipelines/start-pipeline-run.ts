@@ -8,6 +8,7 @@
 import { databaseNow } from '../queue/database-now.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { PipelineDefinition } from './pipeline-definition.ts';
+import type { FeedContext } from './resolve-references.ts';
 import { combinationsOf, makeTasks, type TaskPlan, type TaskSettings } from './pipeline-tasks.ts';
 
 export interface PipelineItem {
@@ -38,6 +39,7 @@ export async function startPipelineRun(
   items: readonly PipelineItem[],
   runLabel: string,
   settings: TaskSettings,
+  options: { cache?: FeedContext['cache'] } = {},
 ): Promise<StartedPipelineRun> {
   const problems: string[] = [];
   const seen = new Map<string, string>();
@@ -77,7 +79,7 @@ export async function startPipelineRun(
         template,
         model,
         parentDocId: null,
-        context: { item, stages: {}, parent: null },
+        context: { item, stages: {}, parent: null, ...(options.cache === undefined ? {} : { cache: options.cache }) },
         where,
       })),
     );

@@ -1,5 +1,5 @@
 /** A job as a worker holds it after a claim: the row, its input parsed, and the attempt in hand. */
-import type { JobRow } from '../database/database.ts';
+import type { CacheModeColumn, JobRow } from '../database/database.ts';
 
 /** The columns a claim returns: what a worker needs, not the whole row. */
 export const claimedJobColumns = [
@@ -19,6 +19,8 @@ export const claimedJobColumns = [
   'lease_expires_at',
   'last_error',
   'last_error_code',
+  'repeat_index',
+  'cache_mode',
 ] as const satisfies readonly (keyof JobRow)[];
 
 export type ClaimedJobRow = Pick<JobRow, (typeof claimedJobColumns)[number]>;
@@ -45,6 +47,10 @@ export interface ClaimedJob {
   leaseExpiresAt: number;
   /** What went wrong last time, so a retry's prompt can say so. */
   previousError: { code: string; message: string } | null;
+  /** Which deliberate repeat of the same call the job is (0: the first); part of its fingerprint. */
+  repeatIndex?: number;
+  /** The job's own cache mode; null or absent: the worker's. */
+  cacheMode?: CacheModeColumn | null;
 }
 
 export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
@@ -65,5 +71,7 @@ export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
     leaseExpiresAt: Number(row.lease_expires_at),
     previousError:
       row.last_error !== null ? { code: row.last_error_code ?? 'unknown', message: row.last_error } : null,
+    repeatIndex: Number(row.repeat_index ?? 0),
+    cacheMode: row.cache_mode ?? null,
   };
 }

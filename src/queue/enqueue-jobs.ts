@@ -5,7 +5,7 @@
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { Kysely } from 'kysely';
-import type { Database, NewJobRow } from '../database/database.ts';
+import type { CacheModeColumn, Database, NewJobRow } from '../database/database.ts';
 import type { EnqueuedJob } from '../read-models/queue-actions.ts';
 import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import { chunk, rowsPerStatement } from './chunk.ts';
@@ -34,6 +34,10 @@ export interface JobSpec {
   runLabel?: string | null;
   /** Delay before the job becomes claimable, in milliseconds. */
   delayMs?: number;
+  /** Which deliberate repeat of the same call (default 0). */
+  repeatIndex?: number;
+  /** The job's own cache mode (default null: the worker's). */
+  cacheMode?: CacheModeColumn | null;
 }
 
 /** The database could not store valid jobs (unreachable, full, locked); the transaction wrote none of them. */
@@ -73,7 +77,7 @@ export async function insertJobs(
   options: EnqueueJobsOptions = {},
 ): Promise<EnqueuedJob[]> {
   if (specs.length === 0) return [];
-  const columns = 18;
+  const columns = 20;
   const size = rowsPerStatement(adapter.maxParameters, columns, 500);
   const now = await databaseNow(transaction, adapter);
   const results: EnqueuedJob[] = [];
@@ -95,6 +99,8 @@ export async function insertJobs(
       available_at: now + (spec.delayMs ?? 0),
       created_at: now,
       updated_at: now,
+      repeat_index: spec.repeatIndex ?? 0,
+      cache_mode: spec.cacheMode ?? null,
     }));
     const inserted = await transaction
       .insertInto('jobs')

@@ -30,7 +30,8 @@ export const runOutcomes = ['applied', 'dead_lettered', 'refused'] as const;
 export type RunOutcome = (typeof runOutcomes)[number];
 
 // raw: the model's answer exactly as it came (raw.txt); metadata: the document's metadata.json.
-export const artifactTypes = ['request', 'response', 'response_stream', 'evidence', 'prompt', 'output', 'error', 'raw', 'metadata'] as const;
+// replay: what a replay sent and from which attempt (replay.json).
+export const artifactTypes = ['request', 'response', 'response_stream', 'evidence', 'prompt', 'output', 'error', 'raw', 'metadata', 'replay'] as const;
 export type ArtifactType = (typeof artifactTypes)[number];
 
 export interface JobTable {
@@ -71,7 +72,14 @@ export interface JobTable {
   last_error: string | null;
   last_error_code: string | null;
   completed_at: number | null;
+  /** Which deliberate repeat of the same call this job is (0 for the first); part of its calls' fingerprints. */
+  repeat_index: ColumnType<number, number | undefined, number>;
+  /** The job's own cache mode (`off|read|write|readwrite`); null: the worker's (`cache.mode`). */
+  cache_mode: CacheModeColumn | null;
 }
+
+export const cacheModes = ['off', 'read', 'write', 'readwrite'] as const;
+export type CacheModeColumn = (typeof cacheModes)[number];
 
 export interface RunTable {
   /** A UUID, also the name of the attempt's folder in the lake. */
@@ -113,6 +121,13 @@ export interface RunTable {
   started_at: number;
   completed_at: number;
   duration_ms: number;
+  /** sha256 of the canonical call (src/reproducibility/call-fingerprint.ts); null when no call was prepared. */
+  fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The content-addressed interrogation definition the attempt used (`interrogation_definitions.hash`). */
+  definition_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The attempt this one was made from (`source_kind`: `cache_hit` or `replay`). */
+  source_run_id: ColumnType<string | null, string | null | undefined, string | null>;
+  source_kind: ColumnType<'cache_hit' | 'replay' | null, 'cache_hit' | 'replay' | null | undefined, 'cache_hit' | 'replay' | null>;
 }
 
 export interface ArtifactTable {

@@ -37,6 +37,14 @@ export interface AttemptRecord {
   promptTokens?: number | null;
   completionTokens?: number | null;
   lakeDir?: string | null;
+  /** The call's fingerprint and the interrogation definition it used (src/reproducibility). */
+  fingerprint?: string | null;
+  definitionHash?: string | null;
+  /** The attempt this one was made from: served from the cache, or a replay of its stored request. */
+  sourceRunId?: string | null;
+  sourceKind?: 'cache_hit' | 'replay' | null;
+  /** What the handler passes on to its kind's record hook (not stored in `runs`). */
+  hookData?: Readonly<Record<string, unknown>>;
   startedAt: number;
   completedAt: number;
 }
@@ -268,6 +276,10 @@ function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRo
     started_at: Math.round(record.startedAt),
     completed_at: Math.round(record.completedAt),
     duration_ms: Math.max(0, Math.round(record.completedAt - record.startedAt)),
+    fingerprint: record.fingerprint ?? null,
+    definition_hash: record.definitionHash ?? null,
+    source_run_id: record.sourceRunId ?? null,
+    source_kind: record.sourceKind ?? null,
   };
 }
 
@@ -295,6 +307,10 @@ const runColumns: BulkColumn[] = [
   { name: 'started_at', type: 'bigint' },
   { name: 'completed_at', type: 'bigint' },
   { name: 'duration_ms', type: 'integer' },
+  { name: 'fingerprint', type: 'text' },
+  { name: 'definition_hash', type: 'text' },
+  { name: 'source_run_id', type: 'text' },
+  { name: 'source_kind', type: 'text' },
 ];
 
 const artifactColumns: BulkColumn[] = [
@@ -346,6 +362,10 @@ async function insertRuns(
           prompt_tokens: eb.ref('excluded.prompt_tokens'),
           completion_tokens: eb.ref('excluded.completion_tokens'),
           lake_dir: eb.ref('excluded.lake_dir'),
+          fingerprint: eb.ref('excluded.fingerprint'),
+          definition_hash: eb.ref('excluded.definition_hash'),
+          source_run_id: eb.ref('excluded.source_run_id'),
+          source_kind: eb.ref('excluded.source_kind'),
           outcome: eb.ref('excluded.outcome'),
           error: sql`runs.error || '; ' || excluded.error`,
         })),

@@ -14,7 +14,7 @@ import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-r
 import type { Holocron } from '../../holocron.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
-import { addConfigFlags, backendFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
+import { addConfigFlags, backendFlags, cacheFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 import { collectOption, positiveIntegerOption } from '../option-parsers.ts';
 
 interface EvalRunFlags {
@@ -32,6 +32,7 @@ interface EvalRunFlags {
   drain?: boolean;
   concurrency?: number;
   json?: boolean;
+  cache?: 'off' | 'read' | 'write' | 'readwrite';
 }
 
 async function summary(holocron: Holocron, runId: string): Promise<string> {
@@ -77,7 +78,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--drain', 'run a worker in this process until the run is complete')
     .option('--json', 'print JSON');
   // --model (also the run's model), --ollama-url, --concurrency …: the worker's settings, as for `work`.
-  addConfigFlags(run, [...ollamaFlags, ...backendFlags, ...workerFlags]);
+  addConfigFlags(run, [...ollamaFlags, ...backendFlags, ...workerFlags, ...cacheFlags]);
   run.action(async (flags: EvalRunFlags, command: Command) => {
       const { dataset, interrogation } = flags;
       if (!dataset || !interrogation) throw new UsageError('eval run needs --dataset FILE and --interrogation KEY');
@@ -98,6 +99,8 @@ export function registerEvalCommand(program: Command): void {
           datasetName: path.basename(dataset),
           repeats: flags.repeats,
           metrics,
+          // --cache is the items' own mode too, for the workers that run them later.
+          ...(flags.cache === undefined ? {} : { cache: flags.cache }),
         });
         if (!flags.json) process.stdout.write(`Run ${runId}: ${jobs} item${jobs === 1 ? '' : 's'} queued as jobs.\n`);
         if (!flags.drain) {

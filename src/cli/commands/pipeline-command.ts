@@ -31,10 +31,14 @@ export function registerPipelineCommand(program: Command): void {
     .option('--example <name>', 'a built-in pipeline instead of a file: star-wars')
     .option('--inputs <file>', 'input items, one JSON object per line (an "id" or "entity_id" each) (required)')
     .option('--run-label <label>', 'the run label of every job and document (default: <pipeline name>-<date and time>)')
+    .option('--cache <mode>', "the jobs' cache mode, carried to every stage: off, read, write or readwrite (default: the worker's)")
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  holocron pipeline run --example star-wars --inputs entities.jsonl --run-label sw-1\n  holocron work --drain\n  holocron pipeline status --run-label sw-1')
-    .action(async (file: string | undefined, flags: { example?: string; inputs?: string; runLabel?: string; json?: boolean }, command: Command) => {
+    .action(async (file: string | undefined, flags: { example?: string; inputs?: string; runLabel?: string; cache?: string; json?: boolean }, command: Command) => {
       if (!flags.inputs) throw new UsageError('pipeline run needs --inputs FILE');
+      if (flags.cache !== undefined && !['off', 'read', 'write', 'readwrite'].includes(flags.cache)) {
+        throw new UsageError(`--cache must be off, read, write or readwrite, not "${flags.cache}"`);
+      }
       if (!file && !flags.example) throw new UsageError('give a pipeline file, or --example star-wars');
       if (file && flags.example) throw new UsageError('give a pipeline file or --example, not both');
       if (flags.example && flags.example !== 'star-wars') throw new UsageError(`unknown example "${flags.example}"; known: star-wars`);
@@ -50,7 +54,8 @@ export function registerPipelineCommand(program: Command): void {
         }
         const runLabel = flags.runLabel ?? `${definition.name}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
         try {
-          const started = await startPipelineRun(holocron.database, definition, items, runLabel, settingsOf(holocron));
+          const cache = flags.cache as 'off' | 'read' | 'write' | 'readwrite' | undefined;
+          const started = await startPipelineRun(holocron.database, definition, items, runLabel, settingsOf(holocron), { cache });
           if (flags.json) return printJson(started);
           process.stdout.write(
             `Pipeline ${definition.name} (${definition.stages.map((stage) => stage.name).join(' → ')}), run label ${runLabel}: ` +

@@ -8,7 +8,7 @@ import { toWorkerRunSummary } from '../../read-models/worker-run-summary.ts';
 import type { WorkerMode } from '../../worker/worker.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
-import { addConfigFlags, backendFlags, generationFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
+import { addConfigFlags, backendFlags, cacheFlags, generationFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 
 interface WorkFlags {
   once?: boolean;
@@ -26,7 +26,7 @@ export function registerWorkCommand(program: Command): void {
     .addOption(new Option('--once', 'process one job, then exit').conflicts(['loop', 'drain']))
     .addOption(new Option('--drain', 'process until no job is ready, then exit').conflicts(['loop', 'once']))
     .addOption(new Option('--loop', 'run until stopped, polling when the queue is empty').conflicts(['once', 'drain']));
-  addConfigFlags(work, [...workerFlags, ...ollamaFlags, ...backendFlags, ...generationFlags]);
+  addConfigFlags(work, [...workerFlags, ...ollamaFlags, ...backendFlags, ...generationFlags, ...cacheFlags]);
   work
     .option('--json', 'print the summary as JSON')
     .option('--no-migrate', 'change no schema: refuse to start if the database is not migrated (`holocron db migrate`)')

@@ -27,6 +27,8 @@ export interface QueuedEvaluationOptions {
   repeats?: number;
   metrics: MetricSpec[];
   priority?: number;
+  /** The items' cache mode (default: the worker's). */
+  cache?: 'off' | 'read' | 'write' | 'readwrite';
 }
 
 export const evalJobLabelPrefix = 'eval:';
@@ -96,6 +98,9 @@ export async function startQueuedEvaluation(holocron: Holocron, options: QueuedE
           ...(options.model ? { model: options.model } : {}),
           ...(options.priority !== undefined ? { priority: options.priority } : {}),
           dedupe_key: evalDedupeKey(runId, key, repeat),
+          // A deliberate repeat: its own fingerprint, never served another repeat's answer.
+          repeat,
+          ...(options.cache !== undefined ? { cache: options.cache } : {}),
           run_label: `${evalJobLabelPrefix}${runId}`,
         },
       })),

@@ -1,0 +1,135 @@
+/**
+ * One fingerprint per call: sha256 of the canonical JSON (canonical-json.ts) of the call's *fields* —
+ * everything that determines the answer and nothing that does not:
+ *
+ *   { v: 1, backendKind, model, modelDigest, messages: sha256, schema: sha256 | null,
+ *     options: {temperature, seed, maxOutputTokens, topP, topK, stop}, providerOptions, repeatIndex }
+ *
+ * - backendKind: `ollama`, `openai-compatible`, … (the kind of the endpoint that serves the model);
+ * - model: the model's full name as the server described it (`llama3.2:latest`) and modelDigest, the
+ *   server's identity for its weights (Ollama's digest; null when the server exposes none);
+ * - messages and schema: the sha256 of their canonical JSON (the fields stay small; the fingerprint
+ *   still covers every byte of the prompt and of the output schema);
+ * - options: the generation options sent, including seed and temperature; providerOptions: the
+ *   per-backend options that change the answer (e.g. Ollama's numCtx), without those that do not;
+ * - repeatIndex: which deliberate repeat of the same call this is (evaluation `--repeats`).
+ *
+ * Left out, because they do not change the answer: streaming, keep-alive, the endpoint's id and
+ * address, headers, secrets, timeouts, the job's id, priority and run label.
+ */
+import type { GenerationOptions, JsonSchema, ChatMessage, ProviderOptions } from '../providers/llm-provider.ts';
+import { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.ts';
+
+export const fingerprintVersion = 1;
+
+/** Per backend kind, the providerOptions keys that do not change the answer. */
+export const nonDeterminingProviderOptions: Readonly<Record<string, readonly string[]>> = {
+  ollama: ['keepAlive'],
+  'openai-compatible': ['keepAlive'],
+};
+
+export interface CallIdentity {
+  backendKind: string;
+  /** The model as the server named it (with its tag), else as asked. */
+  model: string;
+  modelDigest: string | null;
+  messages: readonly ChatMessage[];
+  schema: JsonSchema | null | undefined;
+  options: GenerationOptions | undefined;
+  providerOptions: ProviderOptions | undefined;
+  repeatIndex: number;
+}
+
+export interface FingerprintFields {
+  v: number;
+  backendKind: string;
+  model: string;
+  modelDigest: string | null;
+  messages: string;
+  schema: string | null;
+  options: Record<string, unknown>;
+  providerOptions: Record<string, Record<string, unknown>>;
+  repeatIndex: number;
+}
+
+export interface CallFingerprint {
+  fingerprint: string;
+  fields: FingerprintFields;
+}
+
+export function fingerprintFieldsOf(identity: CallIdentity): FingerprintFields {
+  return {
+    v: fingerprintVersion,
+    backendKind: identity.backendKind,
+    model: identity.model,
+    modelDigest: identity.modelDigest,
+    messages: canonicalHash(identity.messages.map(({ role, content }) => ({ role, content }))),
+    schema: identity.schema ? canonicalHash(identity.schema) : null,
+    options: definedOnly({ ...(identity.options ?? {}) }),
+    providerOptions: determiningProviderOptions(identity.providerOptions),
+    repeatIndex: identity.repeatIndex,
+  };
+}
+
+export function fingerprintOfFields(fields: FingerprintFields): string {
+  return sha256Hex(canonicalJson(fields));
+}
+
+export function callFingerprint(identity: CallIdentity): CallFingerprint {
+  const fields = fingerprintFieldsOf(identity);
+  return { fingerprint: fingerprintOfFields(fields), fields };
+}
+
+/**
+ * Whether the same call gives the same answer: a temperature of 0, or a fixed seed. Without either
+ * the server samples (Ollama's default temperature is 0.8), and a stored answer is one sample among many.
+ */
+export function isDeterministic(options: GenerationOptions | Record<string, unknown> | undefined): boolean {
+  const { temperature, seed } = (options ?? {}) as GenerationOptions;
+  return temperature === 0 || (seed !== undefined && seed !== null);
+}
+
+export interface FieldDifference {
+  field: keyof FingerprintFields | string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Which fields differ between two fingerprints' fields (options per key: `options.temperature`). */
+export function diffFingerprintFields(before: FingerprintFields, after: FingerprintFields): FieldDifference[] {
+  const differences: FieldDifference[] = [];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof FingerprintFields>;
+  for (const key of [...keys].sort()) {
+    const a = before[key];
+    const b = after[key];
+    if (canonicalJson(a ?? null) === canonicalJson(b ?? null)) continue;
+    if ((key === 'options' || key === 'providerOptions') && isObject(a) && isObject(b)) {
+      for (const inner of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+        const x = (a as Record<string, unknown>)[inner];
+        const y = (b as Record<string, unknown>)[inner];
+        if (canonicalJson(x ?? null) !== canonicalJson(y ?? null)) differences.push({ field: `${key}.${inner}`, before: x ?? null, after: y ?? null });
+      }
+      continue;
+    }
+    differences.push({ field: key, before: a ?? null, after: b ?? null });
+  }
+  return differences;
+}
+
+function determiningProviderOptions(providerOptions: ProviderOptions | undefined): Record<string, Record<string, unknown>> {
+  const kept: Record<string, Record<string, unknown>> = {};
+  for (const [kind, options] of Object.entries(providerOptions ?? {})) {
+    const excluded = new Set(nonDeterminingProviderOptions[kind] ?? []);
+    const own = definedOnly(Object.fromEntries(Object.entries(options ?? {}).filter(([key]) => !excluded.has(key))));
+    if (Object.keys(own).length > 0) kept[kind] = own;
+  }
+  return kept;
+}
+
+function definedOnly(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined && item !== null));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
