@@ -670,6 +670,7 @@ describe('holocron command line', { concurrency: true }, () => {
         'pipeline run': ['[file]', '--example <name>', '--inputs <file>', '--run-label <label>', '--json', 'Example:'],
         'pipeline status': ['--run-label <label>', '--json'],
         'pipeline rebuild': ['--stale', '--run-label <label>', '--dry-run', '--json'],
+        serve: [],
         cache: ['explain'],
         'cache explain': ['<job>', '--json'],
         replay: ['<attempt>', '--endpoint <url>', '--model <name>', '--rebuild', '--json'],
