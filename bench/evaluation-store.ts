@@ -54,7 +54,8 @@ async function generate(database: HolocronDatabase, options: EvaluationBenchOpti
   await sql`with recursive seq(n) as (select 0 union all select n + 1 from seq where n < ${total - 1})
     insert into eval_items (run_id, item_key, repeat, position, status, input, expected, output, error, latency_ms, prompt_tokens, completion_tokens, job_id)
     select 'run-' || (1 + n / ${options.itemsPerRun}), 'item-' || (n % ${options.itemsPerRun}), 0, n % ${options.itemsPerRun}, 'ok', '{}', '{}', '{}', null, 100 + n % 900, 500, 80, null from seq`.execute(db);
-  // Two big runs with scores: exact match (pass/fail) and facts F1, for the big compare.
+  // Two big runs with scores: exact match (pass/fail), facts F1 (a hundred values) and latency (every
+  // value distinct: the bootstrap resamples items one by one), for the big compare.
   for (const [run, shift] of [['big-a', 0], ['big-b', 7]] as const) {
     await sql`insert into eval_runs (id, name, description, project, dataset, model, interrogation, created_by, status, item_count, success_count, success_rate, duration_ms, created_at, started_at, completed_at, updated_at, revision, metric_versions, config, error)
       values (${run}, ${run}, null, 'big', 'big', ${run}, null, null, 'completed', ${options.bigRunItems}, ${options.bigRunItems}, 1, 1000, ${now}, ${now}, ${now}, ${now}, 1, ${versions}, '{}', null)`.execute(db);
@@ -67,6 +68,9 @@ async function generate(database: HolocronDatabase, options: EvaluationBenchOpti
     await sql`with recursive seq(n) as (select 0 union all select n + 1 from seq where n < ${options.bigRunItems - 1})
       insert into eval_scores (run_id, item_key, repeat, metric, field, metric_version, value, passed, details)
       select ${run}, 'item-' || n, 0, 'facts.f1', '', 'v', ((n * 13 + ${shift}) % 100) / 100.0, null, null from seq`.execute(db);
+    await sql`with recursive seq(n) as (select 0 union all select n + 1 from seq where n < ${options.bigRunItems - 1})
+      insert into eval_scores (run_id, item_key, repeat, metric, field, metric_version, value, passed, details)
+      select ${run}, 'item-' || n, 0, 'latency', '', 'v', 400.0 + ((cast(n as bigint) * ${7919 * (shift + 1)}) % 100003) / 97.0, null, null from seq`.execute(db);
   }
   // Scores for a pair of small runs, for the compare p95.
   for (const run of ['run-1', 'run-2']) {

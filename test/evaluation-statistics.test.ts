@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { aggregateScores, runTotals } from '../src/evaluations/statistics/aggregate-scores.ts';
 import { exactMcNemar, exactPairedTest } from '../src/evaluations/statistics/exact-paired-test.ts';
 import { pairedBootstrap } from '../src/evaluations/statistics/paired-bootstrap.ts';
+import { sampleBinomial } from '../src/evaluations/statistics/sample-binomial.ts';
 import { seededRandom } from '../src/evaluations/statistics/random.ts';
 import { quantile, summarize } from '../src/evaluations/statistics/summarize.ts';
 
@@ -76,5 +77,58 @@ describe('paired statistics', () => {
     }
     const coverage = covered / experiments;
     assert.ok(coverage >= 0.88 && coverage <= 0.99, `coverage ${coverage}`);
+  });
+
+  test('binomial variates follow the binomial distribution, by inversion and by BTRD', () => {
+    const random = seededRandom(11);
+    for (const [n, p] of [[60, 0.1], [200, 0.3], [100_000, 0.7], [5_000, 0.001]] as const) {
+      const draws = 20_000;
+      let sum = 0;
+      let squares = 0;
+      const counts = new Map<number, number>();
+      for (let index = 0; index < draws; index += 1) {
+        const k = sampleBinomial(n, p, random);
+        assert.ok(Number.isInteger(k) && k >= 0 && k <= n);
+        sum += k;
+        squares += k * k;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      const mean = sum / draws;
+      const variance = squares / draws - mean * mean;
+      const expectedVariance = n * p * (1 - p);
+      assert.ok(Math.abs(mean - n * p) < 5 * Math.sqrt(expectedVariance / draws), `n ${n} p ${p}: mean ${mean}`);
+      assert.ok(Math.abs(variance / expectedVariance - 1) < 0.06, `n ${n} p ${p}: variance ${variance} vs ${expectedVariance}`);
+      if (n === 200) {
+        // The mode's probability, exactly: C(200, 60) 0.3^60 0.7^140.
+        let logChoose = 0;
+        for (let i = 1; i <= 60; i += 1) logChoose += Math.log((200 - 60 + i) / i);
+        const pmf = Math.exp(logChoose + 60 * Math.log(0.3) + 140 * Math.log(0.7));
+        const seen = (counts.get(60) ?? 0) / draws;
+        assert.ok(Math.abs(seen - pmf) < 5 * Math.sqrt(pmf / draws), `P(60) ${seen} vs ${pmf}`);
+      }
+    }
+  });
+
+  test('big runs: the count-based bootstrap covers the truth and agrees with resampling the items', () => {
+    // Pass/fail differences (−1, 0, 1 with probabilities 0.1, 0.75, 0.15: true mean 0.05), 2,000 pairs:
+    // resampled as counts per value. Coverage over 200 experiments, and the same interval as resampling
+    // the items one by one (forced by a negligible jitter that makes every value distinct).
+    const random = seededRandom(7);
+    let covered = 0;
+    for (let experiment = 0; experiment < 200; experiment += 1) {
+      const differences = Array.from({ length: 2000 }, () => {
+        const u = random();
+        return u < 0.1 ? -1 : u < 0.85 ? 0 : 1;
+      });
+      const interval = pairedBootstrap(differences, { resamples: 500, seed: experiment + 1 });
+      if (interval.low! <= 0.05 && 0.05 <= interval.high!) covered += 1;
+      if (experiment < 3) {
+        const jittered = pairedBootstrap(differences.map((value, index) => value + index * 1e-12), { resamples: 2000, seed: 3 });
+        const counted = pairedBootstrap(differences, { resamples: 2000, seed: 3 });
+        const width = counted.high! - counted.low!;
+        assert.ok(Math.abs(jittered.low! - counted.low!) < 0.1 * width && Math.abs(jittered.high! - counted.high!) < 0.1 * width, `${JSON.stringify(jittered)} vs ${JSON.stringify(counted)}`);
+      }
+    }
+    assert.ok(covered / 200 >= 0.9 && covered / 200 <= 0.99, `coverage ${covered / 200}`);
   });
 });

@@ -11,6 +11,22 @@ export function evaluationsMigrations(adapter: DialectAdapter): Record<string, M
   return {
     'evaluations/0001-create-evaluation-store': createEvaluationStore(adapter),
     'evaluations/0002-pending-items-index': pendingItemsIndex(),
+    'evaluations/0003-compare-covering-index': compareCoveringIndex(),
+  };
+}
+
+/**
+ * `runs compare` joins two runs' scores of one metric on (item, repeat) and reads only value and
+ * passed: with them in the index the join never touches the table (a covering index on both databases).
+ */
+function compareCoveringIndex(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('eval_scores_compare_index').on('eval_scores').columns(['run_id', 'metric', 'field', 'item_key', 'repeat', 'value', 'passed']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('eval_scores_compare_index').execute();
+    },
   };
 }
 

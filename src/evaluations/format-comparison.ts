@@ -25,7 +25,7 @@ export function formatComparison(comparison: RunComparison): string {
                 number(metric.baselineMean),
                 number(metric.candidateMean),
                 `${metric.delta! >= 0 ? '+' : ''}${number(metric.delta)}`,
-                `[${number(metric.interval!.low)}, ${number(metric.interval!.high)}]${metric.method === 'normal' ? ' (normal)' : ''}`,
+                `[${number(metric.interval!.low)}, ${number(metric.interval!.high)}]`,
                 metric.exactTest ? number(metric.exactTest.pValue) : null,
                 metric.significantRegression ? 'REGRESSED' : metric.significantImprovement ? 'improved' : 'no significant change',
               ]

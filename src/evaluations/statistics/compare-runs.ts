@@ -2,23 +2,25 @@
  * Paired comparison of runs over the same items (pure). Items are aligned by content — the dataset
  * item's id, else a hash of its input — and repeat, never by position. For each whole-item metric
  * both runs scored with the same version: the mean of each, the mean paired difference with a 95 %
- * interval (paired bootstrap; above `normalAbove` pairs the normal interval, which the bootstrap
- * converges to, to keep big comparisons fast), and for pass/fail metrics the exact McNemar test. Then
- * the items that regressed and improved on the primary metric, with the fields whose result flipped.
+ * paired-bootstrap interval (at every size: see ./paired-bootstrap.ts), and for pass/fail metrics the
+ * exact McNemar test. Then the items that regressed and improved on the primary metric, with the fields
+ * whose result flipped. The store aligns the items in SQL (src/evaluations/store/aligned-scores.ts) and
+ * hands the aligned values here as typed arrays.
  */
 import { exactPairedTest, type ExactPairedTest } from './exact-paired-test.ts';
 import { pairedBootstrap, type BootstrapInterval } from './paired-bootstrap.ts';
 
-export interface RunScores {
-  runId: string;
-  /** metric → version. */
-  versions: Map<string, string>;
-  /** metric → item (`key#repeat`) → [value, passed]. */
-  whole: Map<string, Map<string, readonly [number | null, boolean | null]>>;
-  /** item → field → passed, for per-field and per-key scores. */
-  fields: Map<string, Map<string, boolean | null>>;
-  /** Every item of the run (`key#repeat`). */
-  items: Set<string>;
+/** One metric's values over the items both runs have, aligned: NaN for no value, -1 / 0 / 1 for passed null / false / true. */
+export interface AlignedMetric {
+  metric: string;
+  baselineVersion: string | null;
+  candidateVersion: string | null;
+  baseline: Float64Array;
+  candidate: Float64Array;
+  baselinePassed: Int8Array;
+  candidatePassed: Int8Array;
+  /** The items (`key#repeat`), for the metric whose changes are listed. */
+  items?: string[];
 }
 
 export interface MetricComparison {
@@ -33,7 +35,7 @@ export interface MetricComparison {
   candidateMean: number | null;
   delta: number | null;
   interval: BootstrapInterval | null;
-  method: 'bootstrap' | 'normal' | null;
+  method: 'bootstrap' | null;
   exactTest: ExactPairedTest | null;
   /** Lower is better for this metric (latency, tokens). */
   lowerIsBetter: boolean;
@@ -66,7 +68,6 @@ export interface PairComparison {
 export interface CompareOptions {
   seed?: number;
   resamples?: number;
-  normalAbove?: number;
   /** Metric for regressed/improved items (default: the first comparable pass/fail or 0–1 metric). */
   primaryMetric?: string;
   /** How many regressed / improved items to list (default 20). */
@@ -78,65 +79,24 @@ export function lowerIsBetterByName(metric: string): boolean {
   return /(^|\.)(latency|tokens|prompt|completion|duration|cost)(\.|$)/.test(metric);
 }
 
-export function comparePair(baseline: RunScores, candidate: RunScores, options: CompareOptions = {}): PairComparison {
+/** Each metric compared (sorted by name), from its aligned values. */
+export function compareMetrics(aligned: readonly AlignedMetric[], options: CompareOptions = {}): MetricComparison[] {
   const lowerIsBetter = options.lowerIsBetter ?? lowerIsBetterByName;
-  const metrics = [...new Set([...baseline.whole.keys(), ...candidate.whole.keys()])].sort();
-  const comparisons = metrics.map((metric) => compareMetric(metric, baseline, candidate, options, lowerIsBetter(metric)));
-  const primary =
-    options.primaryMetric ??
+  return [...aligned].sort((a, b) => (a.metric < b.metric ? -1 : 1)).map((entry) => compareMetric(entry, options, lowerIsBetter(entry.metric)));
+}
+
+/** The metric whose per-item changes are listed: the option, else the first comparable pass/fail metric, else the first comparable higher-is-better one. */
+export function primaryMetricOf(comparisons: readonly MetricComparison[], option?: string): string | null {
+  return (
+    option ??
     comparisons.find((comparison) => comparison.comparable && comparison.exactTest !== null)?.metric ??
     comparisons.find((comparison) => comparison.comparable && !comparison.lowerIsBetter)?.metric ??
-    null;
-  let aligned = 0;
-  for (const item of baseline.items) if (candidate.items.has(item)) aligned += 1;
-  const regressed: ItemChange[] = [];
-  const improved: ItemChange[] = [];
-  if (primary) {
-    const base = baseline.whole.get(primary) ?? new Map();
-    const cand = candidate.whole.get(primary) ?? new Map();
-    const sign = lowerIsBetter(primary) ? -1 : 1;
-    for (const [item, [baseValue]] of base) {
-      const candidateEntry = cand.get(item);
-      if (!candidateEntry) continue;
-      const candValue = candidateEntry[0];
-      if (baseValue === null && candValue === null) continue;
-      const delta = (candValue ?? 0) - (baseValue ?? 0);
-      if (delta === 0) continue;
-      const change: ItemChange = { item, baseline: baseValue, candidate: candValue, delta, fieldsChanged: [] };
-      const better = delta * sign > 0;
-      change.fieldsChanged = flippedFields(baseline.fields.get(item), candidate.fields.get(item), better);
-      (better ? improved : regressed).push(change);
-    }
-  }
-  const limit = options.itemLimit ?? 20;
-  const byMagnitude = (a: ItemChange, b: ItemChange) => Math.abs(b.delta) - Math.abs(a.delta) || (a.item < b.item ? -1 : 1);
-  return {
-    baselineRunId: baseline.runId,
-    candidateRunId: candidate.runId,
-    aligned,
-    onlyInBaseline: baseline.items.size - aligned,
-    onlyInCandidate: candidate.items.size - aligned,
-    metrics: comparisons,
-    primaryMetric: primary,
-    regressed: { count: regressed.length, items: regressed.sort(byMagnitude).slice(0, limit) },
-    improved: { count: improved.length, items: improved.sort(byMagnitude).slice(0, limit) },
-  };
+    null
+  );
 }
 
-function flippedFields(base: Map<string, boolean | null> | undefined, cand: Map<string, boolean | null> | undefined, improved: boolean): string[] {
-  if (!base || !cand) return [];
-  const changed: string[] = [];
-  for (const [field, passed] of base) {
-    const now = cand.get(field);
-    if (passed === null || now === null || now === undefined) continue;
-    if (improved ? !passed && now : passed && !now) changed.push(field);
-  }
-  return changed.sort();
-}
-
-function compareMetric(metric: string, baseline: RunScores, candidate: RunScores, options: CompareOptions, lowerIsBetter: boolean): MetricComparison {
-  const baselineVersion = baseline.versions.get(metric) ?? null;
-  const candidateVersion = candidate.versions.get(metric) ?? null;
+function compareMetric(aligned: AlignedMetric, options: CompareOptions, lowerIsBetter: boolean): MetricComparison {
+  const { metric, baselineVersion, candidateVersion } = aligned;
   const empty: MetricComparison = {
     metric,
     comparable: false,
@@ -155,28 +115,27 @@ function compareMetric(metric: string, baseline: RunScores, candidate: RunScores
   };
   if (baselineVersion === null || candidateVersion === null) return { ...empty, reason: `only one run has ${metric}` };
   if (baselineVersion !== candidateVersion) return { ...empty, reason: `the metric changed (${baselineVersion} vs ${candidateVersion}): not comparable` };
-  const base = baseline.whole.get(metric)!;
-  const cand = candidate.whole.get(metric)!;
-  const differences: number[] = [];
-  const outcomes: [boolean | null, boolean | null][] = [];
+  const size = aligned.baseline.length;
+  const differences = new Float64Array(size);
+  const outcomes: [boolean, boolean][] = [];
+  let n = 0;
   let baseSum = 0;
   let candSum = 0;
-  let binary = true;
-  for (const [item, [baseValue, basePassed]] of base) {
-    const entry = cand.get(item);
-    if (!entry) continue;
-    const [candValue, candPassed] = entry;
-    if (basePassed === null || candPassed === null) binary = false;
-    else outcomes.push([basePassed, candPassed]);
-    if (baseValue === null || candValue === null) continue;
-    differences.push(candValue - baseValue);
+  let binary = size > 0;
+  for (let index = 0; index < size; index += 1) {
+    const basePassed = aligned.baselinePassed[index]!;
+    const candPassed = aligned.candidatePassed[index]!;
+    if (basePassed < 0 || candPassed < 0) binary = false;
+    else if (binary) outcomes.push([basePassed === 1, candPassed === 1]);
+    const baseValue = aligned.baseline[index]!;
+    const candValue = aligned.candidate[index]!;
+    if (Number.isNaN(baseValue) || Number.isNaN(candValue)) continue;
+    differences[n++] = candValue - baseValue;
     baseSum += baseValue;
     candSum += candValue;
   }
-  if (differences.length === 0) return { ...empty, reason: 'no item has a value in both runs' };
-  const n = differences.length;
-  const normal = n > (options.normalAbove ?? 5000);
-  const interval = normal ? normalInterval(differences) : pairedBootstrap(differences, { seed: options.seed ?? 1, resamples: options.resamples ?? 2000 });
+  if (n === 0) return { ...empty, reason: 'no item has a value in both runs' };
+  const interval = pairedBootstrap(differences.subarray(0, n), { seed: options.seed ?? 1, resamples: options.resamples ?? 2000 });
   const exactTest = binary && outcomes.length > 0 ? exactPairedTest(outcomes) : null;
   const worse = lowerIsBetter ? interval.low! > 0 : interval.high! < 0;
   const better = lowerIsBetter ? interval.high! < 0 : interval.low! > 0;
@@ -188,24 +147,11 @@ function compareMetric(metric: string, baseline: RunScores, candidate: RunScores
     candidateMean: candSum / n,
     delta: interval.meanDelta,
     interval,
-    method: normal ? 'normal' : 'bootstrap',
+    method: 'bootstrap',
     exactTest,
     significantRegression: worse,
     significantImprovement: better,
   };
-}
-
-function normalInterval(differences: readonly number[]): BootstrapInterval {
-  const n = differences.length;
-  let sum = 0;
-  for (const value of differences) sum += value;
-  const mean = sum / n;
-  let squares = 0;
-  for (const value of differences) squares += (value - mean) ** 2;
-  const standardError = Math.sqrt(squares / (n - 1) / n);
-  const low = mean - 1.959964 * standardError;
-  const high = mean + 1.959964 * standardError;
-  return { n, meanDelta: mean, low, high, confidence: 0.95, significant: low > 0 || high < 0 };
 }
 
 export interface RegressionGate {
@@ -220,4 +166,59 @@ export function regressions(comparison: PairComparison, gate: RegressionGate = {
   return comparison.metrics.filter(
     (metric) => metric.comparable && metric.significantRegression && (gate.metric === undefined || metric.metric === gate.metric) && Math.abs(metric.delta!) > minDelta,
   );
+}
+
+/**
+ * The items whose value changed (both values null: no change; a missing value counts as 0): how many
+ * got better and how many worse (`sign` −1 when lower is better), and the `limit` largest changes of each.
+ */
+export function itemChanges(aligned: AlignedMetric, sign: 1 | -1, limit: number): { improved: { count: number; items: ItemChange[] }; regressed: { count: number; items: ItemChange[] } } {
+  const improved: ItemChange[] = [];
+  const regressed: ItemChange[] = [];
+  const items = aligned.items ?? [];
+  for (let index = 0; index < aligned.baseline.length; index += 1) {
+    const baseValue = aligned.baseline[index]!;
+    const candValue = aligned.candidate[index]!;
+    const baseline = Number.isNaN(baseValue) ? null : baseValue;
+    const candidate = Number.isNaN(candValue) ? null : candValue;
+    if (baseline === null && candidate === null) continue;
+    const delta = (candidate ?? 0) - (baseline ?? 0);
+    if (delta === 0) continue;
+    (delta * sign > 0 ? improved : regressed).push({ item: items[index] ?? String(index), baseline, candidate, delta, fieldsChanged: [] });
+  }
+  const byMagnitude = (a: ItemChange, b: ItemChange) => Math.abs(b.delta) - Math.abs(a.delta) || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0);
+  return {
+    improved: { count: improved.length, items: topBy(improved, byMagnitude, limit) },
+    regressed: { count: regressed.length, items: topBy(regressed, byMagnitude, limit) },
+  };
+}
+
+/** The first `limit` of `list` in `order`, without sorting all of it when it is big. */
+function topBy<T>(list: T[], order: (a: T, b: T) => number, limit: number): T[] {
+  if (list.length <= limit * 8) return list.sort(order).slice(0, limit);
+  const top: T[] = [];
+  for (const entry of list) {
+    if (top.length < limit) {
+      top.push(entry);
+      if (top.length === limit) top.sort(order);
+    } else if (order(entry, top[limit - 1]!) < 0) {
+      let at = limit - 1;
+      while (at > 0 && order(entry, top[at - 1]!) < 0) at -= 1;
+      top.splice(at, 0, entry);
+      top.pop();
+    }
+  }
+  return top;
+}
+
+/** Fields right in the baseline and wrong in the candidate (a regression), or the reverse (an improvement). */
+export function flippedFields(base: Map<string, boolean | null> | undefined, cand: Map<string, boolean | null> | undefined, improved: boolean): string[] {
+  if (!base || !cand) return [];
+  const changed: string[] = [];
+  for (const [field, passed] of base) {
+    const now = cand.get(field);
+    if (passed === null || now === null || now === undefined) continue;
+    if (improved ? !passed && now : passed && !now) changed.push(field);
+  }
+  return changed.sort();
 }
