@@ -22,11 +22,12 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
   let server: DashboardServer;
   let browser: Browser;
   let page: Page;
+  let demoOutput: string;
   const pageErrors: string[] = [];
 
   before(async () => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-dashboard-'));
-    [browser] = await Promise.all([launchBrowser(), seedDemo(directory)]);
+    [browser, demoOutput] = await Promise.all([launchBrowser(), seedDemo(directory)]);
     server = await startDashboardServer(directory);
     page = await browser.context.newPage();
     page.setDefaultTimeout(8_000);
@@ -106,6 +107,15 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     const row = await db.selectFrom('jobs').select(['status', 'attempt_count']).where('id', '=', dead.id).executeTakeFirstOrThrow();
     assert.deepEqual(row, { status: 'NEW', attempt_count: 0 });
     assert.equal(await page.locator('[data-action=retry]').count(), 0, 'a queued job offers no retry');
+  });
+
+  it('the demo ends by saying how to open the dashboard over its database', () => {
+    const last = demoOutput.trimEnd().split('\n').slice(-2).join('\n');
+    assert.match(last, /dashboard/);
+    const command = /npx holocron (--db (\S+) --lake-root (\S+) serve)/.exec(last);
+    assert.ok(command, last);
+    assert.equal(path.resolve(command[2]!), path.join(directory, 'holocron.sqlite'));
+    assert.equal(path.resolve(command[3]!), path.join(directory, 'lake'));
   });
 
   it('ran without a script error', () => {

@@ -94,6 +94,11 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
       write,
     });
     await runEvaluationDemo(config, { latencyMs: options.latencyMs, logger: options.logger, write });
+    const where = `--db ${path.relative(process.cwd(), holocron.database.displayUrl) || holocron.database.displayUrl} --lake-root ${path.relative(process.cwd(), holocron.lake.location) || holocron.lake.location}`;
+    write(
+      `\nSee it all in the dashboard (the queue, each attempt's files, documents and lineage, the runs compared):\n` +
+        `  npx holocron ${where} serve      then open http://127.0.0.1:8080/\n`,
+    );
   } finally {
     await holocron.close();
     await simulator?.close();

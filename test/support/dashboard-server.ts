@@ -25,10 +25,12 @@ export function demoConfig(directory: string, settings: Record<string, unknown> 
   });
 }
 
-/** Runs the demo into `directory` (emptied first), quietly; a few seconds. */
-export async function seedDemo(directory: string, latencyMs = 20): Promise<void> {
-  const code = await runDemo(demoConfig(directory), { directory, faults: true, latencyMs, logger: createLogger('silent'), write: () => {} });
-  if (code !== 0) throw new Error(`The demo failed (exit code ${code}).`);
+/** Runs the demo into `directory` (emptied first), quietly; a few seconds. Returns what it printed. */
+export async function seedDemo(directory: string, latencyMs = 20): Promise<string> {
+  let printed = '';
+  const code = await runDemo(demoConfig(directory), { directory, faults: true, latencyMs, logger: createLogger('silent'), write: (text) => (printed += text) });
+  if (code !== 0) throw new Error(`The demo failed (exit code ${code}):\n${printed}`);
+  return printed;
 }
 
 export interface DashboardServer {
