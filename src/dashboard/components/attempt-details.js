@@ -27,10 +27,10 @@ export function AttemptDetails({ attempt, openName, onOpen }) {
       : null}
     ${attempt.output !== null && attempt.output !== undefined ? html`<h3>Output</h3><${JsonView} value=${attempt.output} maxHeight="24rem" />` : null}
     <h3>Files</h3>
-    <${FileTable} attemptId=${attempt.id} artifacts=${attempt.artifacts} openName=${openName} onOpen=${onOpen} />
+    <${FileTable} attempt=${attempt} artifacts=${attempt.artifacts} openName=${openName} onOpen=${onOpen} />
     ${names.length > 0
       ? html`<div class="tabs" role="tablist">${names.map((name) => html`<button role="tab" class=${`tab ${openName === name ? 'active' : ''}`} aria-selected=${openName === name} onClick=${() => onOpen(name)}>${name}</button>`)}</div>
-          <${FileViewer} attemptId=${attempt.id} name=${openName && names.includes(openName) ? openName : null} />`
+          <${FileViewer} attempt=${attempt} name=${openName && names.includes(openName) ? openName : null} />`
       : null}
   </div>`;
 }

@@ -18,8 +18,8 @@ export function diffableNames(before, after) {
 }
 
 export function AttemptDiff({ before, after, name }) {
-  const left = useFileText(before.id, name);
-  const right = useFileText(after.id, name);
+  const left = useFileText(before, name);
+  const right = useFileText(after, name);
   if (left.error || right.error) return html`<${ErrorBox} error=${left.error ?? right.error} what=${name} />`;
   if (left.text === null || right.text === null) return html`<${Loading} what=${name} />`;
   return html`<${DiffView} before=${highlightText(left.text).pretty} after=${highlightText(right.text).pretty}

@@ -10,15 +10,15 @@ import { Loading } from './loading.js';
 /** Texts already fetched (files in the lake never change once written). */
 const cache = new Map();
 
-export function useFileText(attemptId, name) {
-  const key = attemptId && name ? `${attemptId}/${name}` : null;
+export function useFileText(attempt, name) {
+  const key = attempt && name ? `${attempt.jobId}/${attempt.id}/${name}` : null;
   const [state, setState] = useState({ text: key ? cache.get(key) ?? null : null, error: null });
   useEffect(() => {
     if (!key) return setState({ text: null, error: null });
     if (cache.has(key)) return setState({ text: cache.get(key), error: null });
     const abort = new AbortController();
     setState({ text: null, error: null });
-    getText(fileUrl(attemptId, name), { signal: abort.signal }).then(
+    getText(fileUrl(attempt, name), { signal: abort.signal }).then(
       (text) => {
         cache.set(key, text);
         if (!abort.signal.aborted) setState({ text, error: null });
@@ -30,8 +30,8 @@ export function useFileText(attemptId, name) {
   return state;
 }
 
-export function FileViewer({ attemptId, name }) {
-  const { text, error } = useFileText(attemptId, name);
+export function FileViewer({ attempt, name }) {
+  const { text, error } = useFileText(attempt, name);
   if (!name) return null;
   if (error) return html`<${ErrorBox} error=${error} what=${name} />`;
   if (text === null) return html`<${Loading} what=${name} />`;

@@ -43,6 +43,7 @@ export function EvaluationsPage({ route }) {
       </div>
       <div class="muted small hint">The <code>holocron runs search</code> language: <code>field:value</code> (project, model, dataset, tag, status, name…), metric comparisons (<code>f1 &gt; 0.8</code>), <code>AND</code> / <code>OR</code> / <code>NOT</code>, parentheses.</div>
     </form>
+    ${list.data?.explanation ? html`<details class="explanation muted small"><summary>How the search reads</summary><pre class="code" data-explanation>${list.data.explanation}</pre></details>` : null}
     ${list.error ? html`<${ErrorBox} error=${list.error} what="the runs" />` : null}
     ${list.loading && !list.data ? html`<${Loading} what="runs" />` : null}
     ${list.data
