@@ -48,9 +48,13 @@ export function createLocalLake(root: string, options: LocalLakeOptions = {}): L
     },
 
     async read(lakePath: string): Promise<Buffer> {
+      if (path.isAbsolute(lakePath) || lakePath.includes('\0')) throw new LakePathError(`Not a lake path (relative to the lake root): ${lakePath}`);
       const resolved = path.resolve(absoluteRoot, lakePath);
       if (!resolved.startsWith(absoluteRoot + path.sep)) throw new LakePathError(`Lake path escapes the lake: ${lakePath}`);
-      return fs.promises.readFile(resolved);
+      // A symbolic link inside the lake must not lead out of it either: compare the real paths.
+      const [realRoot, realFile] = await Promise.all([fs.promises.realpath(absoluteRoot), fs.promises.realpath(resolved)]);
+      if (!realFile.startsWith(realRoot + path.sep)) throw new LakePathError(`Lake path leads out of the lake through a link: ${lakePath}`);
+      return fs.promises.readFile(realFile);
     },
   };
 }

@@ -13,6 +13,9 @@ import type { Holocron } from '../holocron.ts';
 import { errorResponse } from './error-edge.ts';
 import { HttpError } from './http-error.ts';
 import { refuseCrossSite, requireAccess, type ServerAuth } from './request-auth.ts';
+import { attemptsRoutes } from './routes/attempts-routes.ts';
+import { documentsRoutes } from './routes/documents-routes.ts';
+import { evaluationsRoutes } from './routes/evaluations-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { jobsRoutes } from './routes/jobs-routes.ts';
 import { statsRoutes } from './routes/stats-routes.ts';
@@ -48,6 +51,9 @@ export function createServerApp(options: ServerAppOptions): Hono<ServerEnv> {
   } }));
   api.route('/', statsRoutes(context));
   api.route('/', jobsRoutes(context));
+  api.route('/', attemptsRoutes(context));
+  api.route('/', documentsRoutes(context));
+  api.route('/', evaluationsRoutes(context));
   app.route('/api', api);
 
   if (options.dashboard) app.route('/', options.dashboard);

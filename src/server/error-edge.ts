@@ -15,6 +15,8 @@ import { EvidencePathError } from '../evidence/resolve-evidence-path.ts';
 import { UnknownInterrogationError } from '../interrogations/interrogation-registry.ts';
 import { JobRequestError } from '../pipeline/job-request.ts';
 import { JobNotFoundError, JobStateError } from '../queue/queue-errors.ts';
+import { LakePathError } from '../lake/write-attempt-folder.ts';
+import { LakeIntegrityError } from '../lake/read-verified-artifact.ts';
 import { HttpError } from './http-error.ts';
 
 export interface ErrorBody {
@@ -44,6 +46,11 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof QueryError) return answer(400, 'invalid_query', error.message, { column: error.column });
   if (error instanceof UnknownInterrogationError) return answer(400, 'unknown_interrogation', error.message);
   if (error instanceof EvidencePathError) return answer(400, 'invalid_evidence_path', error.message);
+  if (error instanceof LakeIntegrityError) {
+    return answer(409, 'integrity_error', error.message, { lakePath: error.lakePath, expectedSha256: error.expectedSha256, actualSha256: error.actualSha256 });
+  }
+  if (error instanceof LakePathError) return answer(403, 'lake_path_refused', error.message);
+  if (isMissingFile(error)) return answer(404, 'file_missing', 'The file is recorded but no longer in the lake (deleted or the lake moved).');
   if (error instanceof SchemaNotCurrentError) return answer(503, 'schema_not_current', error.message);
   if (isStatementTimeout(error)) {
     return answer(503, 'query_timeout', 'The query ran past the statement timeout; narrow the request (filters, a smaller limit).');
@@ -53,6 +60,10 @@ export function mapError(error: unknown): MappedError {
     return answer(error.status, error.status === 413 ? 'payload_too_large' : 'http_error', error.message || 'Request refused.');
   }
   return answer(500, 'internal_error', 'Internal server error (see the server log).');
+}
+
+function isMissingFile(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
 }
 
 /** PostgreSQL's `query_canceled` (SQLSTATE 57014), which `statement_timeout` raises. */

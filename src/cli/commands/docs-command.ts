@@ -14,6 +14,7 @@ import { currentDefinitionOf } from '../../documents/interrogation-hashes.ts';
 import { latestDocument, type LatestDocumentQuery } from '../../documents/latest-document.ts';
 import { legacyStages, type LegacyStage } from '../../documents/legacy-layout.ts';
 import { listDocuments } from '../../documents/list-documents.ts';
+import { toDocumentJson } from '../../read-models/document.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatTable, formatTime } from '../format-table.ts';
@@ -26,10 +27,8 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** A row as printed by --json: meta_small parsed. */
-function documentJson(row: DocumentRow): Record<string, unknown> {
-  return { ...row, meta_small: row.meta_small ? (JSON.parse(row.meta_small) as unknown) : null };
-}
+/** A row as printed by --json: meta_small parsed (the read model the HTTP API returns too). */
+const documentJson = toDocumentJson;
 
 function documentLines(row: DocumentRow, lakeLocation: string): string {
   const fields: [string, unknown][] = [

@@ -19,9 +19,10 @@ import { exportEvalRuns } from '../../evaluations/store/export-eval-runs.ts';
 import { getEvalRun, resolveEvalRunId } from '../../evaluations/store/get-eval-run.ts';
 import { importEvalRuns, readEvaluationExport } from '../../evaluations/store/import-eval-runs.ts';
 import { listEvalItems } from '../../evaluations/store/list-eval-items.ts';
-import { listEvalRuns, runSortKeys, type ListedEvalRun, type RunSortKey } from '../../evaluations/store/list-eval-runs.ts';
+import { listEvalRuns, runSortKeys, type RunSortKey } from '../../evaluations/store/list-eval-runs.ts';
 import { listEvalProjects } from '../../evaluations/store/list-eval-projects.ts';
 import type { Holocron } from '../../holocron.ts';
+import { defaultWorstMetric, toAggregateJson, toEvalItemJson, toEvalRunJson } from '../../read-models/evaluation-views.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatTable, formatTime, truncate } from '../format-table.ts';
@@ -162,9 +163,7 @@ async function printRuns(holocron: Holocron, node: QueryNode, text: string, flag
   );
 }
 
-function runJson(run: ListedEvalRun | (Record<string, unknown> & { metric_versions: string; config: string })) {
-  return { ...run, metric_versions: JSON.parse(run.metric_versions), config: JSON.parse(run.config) };
-}
+const runJson = toEvalRunJson;
 
 export function registerRunsCommand(program: Command): void {
   const runs = program.command('runs').description('Evaluation runs: list, search, show, compare, export and import');
@@ -207,14 +206,14 @@ export function registerRunsCommand(program: Command): void {
         const id = await resolveEvalRunId(holocron.database, idText);
         const details = await getEvalRun(holocron.database, id);
         const whole = details.aggregates.filter((aggregate) => aggregate.field === '');
-        const rankBy = flags.metric ?? whole.find((aggregate) => aggregate.pass_rate !== null)?.metric ?? whole.find((aggregate) => aggregate.max !== null && Number(aggregate.max) <= 1)?.metric;
+        const rankBy = flags.metric ?? defaultWorstMetric(details.aggregates);
         if (flags.metric && !whole.some((aggregate) => aggregate.metric === flags.metric)) throw new UsageError(`Run ${id} has no metric ${flags.metric}.`);
         const worst = rankBy && flags.worst > 0 ? await listEvalItems(holocron.database, id, { worstBy: rankBy, limit: flags.worst }) : { total: 0, items: [] };
         if (flags.json) {
           return printJson({
             run: runJson(details.run),
             tags: details.tags,
-            aggregates: details.aggregates.map((aggregate) => ({ ...aggregate, histogram: JSON.parse(aggregate.histogram) })),
+            aggregates: details.aggregates.map(toAggregateJson),
             worstBy: rankBy ?? null,
             worstItems: worst.items.map(itemJson),
           });
@@ -381,12 +380,4 @@ export async function importFile(holocron: Holocron, file: string, json?: boolea
   else process.stdout.write(`Imported ${ids.length} run${ids.length === 1 ? '' : 's'}: ${ids.join(', ') || '-'}.\n`);
 }
 
-function itemJson<T extends { input: string; expected: string; output: string | null; scores: { details: string | null }[] }>(item: T) {
-  return {
-    ...item,
-    input: JSON.parse(item.input),
-    expected: JSON.parse(item.expected),
-    output: item.output === null ? null : JSON.parse(item.output),
-    scores: item.scores.map((score) => ({ ...score, details: score.details === null ? null : JSON.parse(score.details) })),
-  };
-}
+const itemJson = toEvalItemJson;
