@@ -32,6 +32,8 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     page = await browser.context.newPage();
     page.setDefaultTimeout(8_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // The pages ask before bulk actions and redrives (window.confirm): say yes.
+    page.on('dialog', (dialog) => void dialog.accept());
   });
 
   after(async () => {
@@ -107,6 +109,32 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     const row = await db.selectFrom('jobs').select(['status', 'attempt_count']).where('id', '=', dead.id).executeTakeFirstOrThrow();
     assert.deepEqual(row, { status: 'NEW', attempt_count: 0 });
     assert.equal(await page.locator('[data-action=retry]').count(), 0, 'a queued job offers no retry');
+  });
+
+  it('bulk cancel from the jobs list dead-letters the selected queued jobs as cancelled', async () => {
+    const { db } = server.holocron.database;
+    await server.holocron.enqueue([
+      { interrogation: 'sw_entity_facts_v1', entity_type: 'planet', entity_id: 'bespin', evidence: ['Bespin is a gas giant.'], run_label: 'bulk' },
+      { interrogation: 'sw_entity_facts_v1', entity_type: 'planet', entity_id: 'kamino', evidence: ['Kamino is an ocean planet.'], run_label: 'bulk' },
+      { interrogation: 'sw_entity_facts_v1', entity_type: 'planet', entity_id: 'mustafar', evidence: ['Mustafar is volcanic.'], run_label: 'bulk' },
+    ]);
+    const queued = await db.selectFrom('jobs').select('id').where('run_label', '=', 'bulk').orderBy('id').execute();
+    await open('#/jobs?status=NEW&label=bulk');
+    await page.locator('[data-table=jobs] tbody tr').first().waitFor();
+    assert.equal(await page.locator('[data-table=jobs] tbody tr').count(), 3);
+    const chosen = queued.slice(0, 2).map((row) => Number(row.id));
+    for (const id of chosen) await page.locator(`tr[data-job="${id}"] input[type=checkbox]`).check();
+    await page.locator('[data-bulk=cancel]').click();
+    await page.locator('.bulk-bar [role=status]').waitFor();
+    assert.match(await page.locator('.bulk-bar [role=status]').innerText(), /^2 cancelled/);
+    const rows = await db.selectFrom('jobs').select(['id', 'status', 'last_error_code']).where('run_label', '=', 'bulk').orderBy('id').execute();
+    assert.deepEqual(
+      rows.map((row) => [Number(row.id), row.status, row.last_error_code]),
+      [...chosen.map((id) => [id, 'DEADLETTER', 'cancelled']), [Number(queued[2]!.id), 'NEW', null]],
+    );
+    // The list reloads: only the job left queued is still listed under NEW.
+    await page.locator('[data-table=jobs] tbody tr').nth(1).waitFor({ state: 'detached' });
+    assert.deepEqual(await page.locator('[data-table=jobs] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-job')))), [Number(queued[2]!.id)]);
   });
 
   it('the demo ends by saying how to open the dashboard over its database', () => {

@@ -55,7 +55,7 @@ export function JobPage({ route }) {
         ${session.canAct && (job.status === 'DEADLETTER' || job.status === 'RETRY')
           ? html`<${ActionButton} label=${job.status === 'DEADLETTER' ? 'Retry (fresh attempts)' : 'Retry now'} name="retry" tone="primary" action=${act(`/api/jobs/${job.id}/retry`)} />`
           : null}
-        ${session.canAct && ['NEW', 'RETRY', 'RUNNING'].includes(job.status)
+        ${session.canAct && ['NEW', 'RETRY'].includes(job.status)
           ? html`<${ActionButton} label="Cancel" name="cancel" tone="danger" confirm=${`Cancel job ${job.id}?`} action=${act(`/api/jobs/${job.id}/cancel`)} />`
           : null}
       </div>
