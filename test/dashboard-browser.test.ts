@@ -10,12 +10,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { documentLineage } from '../src/documents/document-lineage.ts';
+import { compareEvalRuns } from '../src/evaluations/store/compare-eval-runs.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
 import { launchBrowser, type Browser } from './support/browser.ts';
 import { seedDemo, startDashboardServer, type DashboardServer } from './support/dashboard-server.ts';
 
 /** As the page prints counts (en-US grouping). */
 const count = (value: number) => value.toLocaleString('en-US');
+/** As the page prints a delta below 10: sign and three decimals. */
+const delta = (value: number) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(3)}`;
 
 describe('dashboard in Chromium', { timeout: 60_000 }, () => {
   let directory: string;
@@ -98,6 +102,38 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     assert.match(page.url(), new RegExp(`#/jobs/${retried.id}\\?attempt=${attempts.at(-1)!.attempt}`), 'the selected attempt is in the URL');
   });
 
+  it("opens an attempt's prompt from the lake, and diffs it against the attempt before (what the retry told the model)", async () => {
+    const { db } = server.holocron.database;
+    // An answer refused as invalid, then the retry: its prompt carries the feedback.
+    const refused = await db
+      .selectFrom('runs as r')
+      .innerJoin('runs as next', (join) => join.onRef('next.job_id', '=', 'r.job_id').on('next.attempt', '=', (eb) => eb('r.attempt', '+', 1)))
+      .select(['r.job_id', 'r.id as beforeId', 'r.attempt as beforeAttempt', 'next.id as afterId', 'next.attempt as afterAttempt'])
+      .where('r.error_code', '=', 'invalid_output')
+      .orderBy('r.job_id')
+      .executeTakeFirstOrThrow();
+    const retried = { id: Number(refused.job_id) };
+    const before = { id: refused.beforeId, attempt: refused.beforeAttempt };
+    const after = { id: refused.afterId, attempt: refused.afterAttempt };
+    const promptOf = async (runId: string) => {
+      const artifact = await db.selectFrom('artifacts').select('lake_path').where('run_id', '=', runId).where('artifact_type', '=', 'prompt').executeTakeFirstOrThrow();
+      return (await server.holocron.lake.read(artifact.lake_path)).toString('utf8');
+    };
+    const [oldPrompt, newPrompt] = await Promise.all([promptOf(before.id), promptOf(after.id)]);
+    await open(`#/jobs/${retried.id}?attempt=${after.attempt}&compare=${before.attempt}&file=prompt.txt`);
+    const viewer = page.locator('[data-open-file="prompt.txt"] pre');
+    await viewer.waitFor();
+    assert.equal(await viewer.textContent(), newPrompt, 'the viewer shows the file as the lake has it');
+    const diff = page.locator('#diff .diff');
+    await diff.waitFor();
+    const added = (await diff.locator('.diff-line.add').allTextContents()).map((line) => line.replace(/^\d*\d+\+ /, ''));
+    const oldLines = new Set(oldPrompt.split('\n'));
+    const newOnly = newPrompt.split('\n').filter((line) => !oldLines.has(line) && line.trim() !== '');
+    assert.ok(newOnly.length > 0, 'the retry prompt says something new');
+    for (const line of newOnly) assert.ok(added.some((shown) => shown.endsWith(line)), `the diff adds: ${line}`);
+    assert.equal(Number(await diff.getAttribute('data-added')) >= newOnly.length, true);
+  });
+
   it('a retry from the page puts the dead letter back in the queue', async () => {
     const { db } = server.holocron.database;
     const dead = await db.selectFrom('jobs').select(['id', 'attempt_count']).where('status', '=', 'DEADLETTER').orderBy('id').executeTakeFirstOrThrow();
@@ -109,6 +145,53 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     const row = await db.selectFrom('jobs').select(['status', 'attempt_count']).where('id', '=', dead.id).executeTakeFirstOrThrow();
     assert.deepEqual(row, { status: 'NEW', attempt_count: 0 });
     assert.equal(await page.locator('[data-action=retry]').count(), 0, 'a queued job offers no retry');
+  });
+
+  it('the comparison of two evaluation runs shows each delta with its confidence interval', async () => {
+    const runs = await server.holocron.database.db.selectFrom('eval_runs').select(['id', 'name']).orderBy('created_at').execute();
+    assert.equal(runs.length, 2);
+    const expected = await compareEvalRuns(server.holocron.database, [runs[0]!.id, runs[1]!.id], runs[0]!.id);
+    const metrics = expected.pairs[0]!.metrics;
+    const metric = metrics.find((entry) => entry.comparable && entry.interval?.low != null && entry.interval.high != null && entry.interval.low !== entry.interval.high && Math.abs(entry.interval.low) < 10 && Math.abs(entry.interval.high) < 10);
+    assert.ok(metric, 'the demo runs differ on some metric');
+    await open(`#/evaluations/compare?runs=${runs[0]!.id},${runs[1]!.id}`);
+    const row = page.locator(`[data-table=metrics] tr[data-metric="${metric.metric}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('[data-interval]').innerText(), `[${delta(metric.interval!.low!)}, ${delta(metric.interval!.high!)}]`);
+    assert.equal(await row.locator('svg.interval').count(), 1);
+    const verdict = metric.significantRegression ? 'regressed' : metric.significantImprovement ? 'improved' : 'same';
+    assert.equal(await row.getAttribute('data-verdict'), verdict);
+    assert.equal(await page.locator('[data-table=metrics] tbody tr').count(), metrics.length);
+    const improved = expected.pairs[0]!.improved;
+    assert.equal(await page.locator('[data-changes=improved] tbody tr').count(), Math.min(improved.count, improved.items.length));
+  });
+
+  it("a document's page draws its lineage: ancestors and descendants, each a link", async () => {
+    const { db } = server.holocron.database;
+    const essay = await db.selectFrom('documents').select('doc_id').where('stage', '=', 'essay').orderBy('id').executeTakeFirstOrThrow();
+    const lineage = (await documentLineage(server.holocron.database, essay.doc_id))!;
+    const descendants: string[] = [];
+    const walk = (node: typeof lineage.descendants) => node.children.forEach((child) => (descendants.push(child.document.doc_id), walk(child)));
+    walk(lineage.descendants);
+    assert.ok(lineage.ancestors.length > 0 && descendants.length > 0, 'an essay has a facts parent and an evaluation child');
+    await open(`#/documents/${essay.doc_id}`);
+    await page.locator('svg.lineage').waitFor();
+    const drawn = await page.locator('svg.lineage a[data-doc]').evaluateAll((links) => links.map((link) => link.getAttribute('data-doc')));
+    assert.deepEqual(drawn.sort(), [essay.doc_id, ...lineage.ancestors.map((row) => row.doc_id), ...descendants].sort());
+    assert.equal(await page.locator('svg.lineage path.edge').count(), drawn.length - 1);
+    await page.locator(`svg.lineage a[data-doc="${lineage.ancestors.at(-1)!.doc_id}"]`).click();
+    await page.locator(`[data-page=document] h1:has-text("${lineage.ancestors.at(-1)!.doc_id}")`).waitFor();
+  });
+
+  it("an evaluation run's page draws a histogram for each metric and lists its worst items", async () => {
+    const { db } = server.holocron.database;
+    const run = await db.selectFrom('eval_runs').select('id').orderBy('created_at').executeTakeFirstOrThrow();
+    const whole = await db.selectFrom('eval_metric_aggregates').select('metric').where('run_id', '=', run.id).where('field', '=', '').execute();
+    await open(`#/evaluations/${run.id}`);
+    await page.locator('[data-metric-card]').first().waitFor();
+    assert.deepEqual((await page.locator('[data-metric-card]').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-metric-card')))).sort(), whole.map((row) => row.metric).sort());
+    assert.equal(await page.locator('[data-metric-card] .histogram canvas').count(), whole.length);
+    assert.ok((await page.locator('[data-table=worst-items] tbody tr').count()) > 0);
   });
 
   it('bulk cancel from the jobs list dead-letters the selected queued jobs as cancelled', async () => {

@@ -5,6 +5,7 @@ import { html } from '../lib/html.js';
 import { useApi } from '../lib/use-api.js';
 import { href } from '../lib/use-route.js';
 import { Card } from '../components/card.js';
+import { FileViewer } from '../components/file-viewer.js';
 import { ErrorBox } from '../components/error-box.js';
 import { JsonView } from '../components/json-view.js';
 import { LineageGraph } from '../components/lineage-graph.js';
@@ -45,6 +46,11 @@ export function DocumentPage({ route }) {
     <${Card} title="Lineage" actions=${html`<span class="muted small">ancestors ← document → descendants · dashed: stale</span>`}>
       ${lineage.error ? html`<${ErrorBox} error=${lineage.error} what="the lineage" />` : lineage.data ? html`<${LineageGraph} lineage=${lineageOf(lineage.data)} focusId=${doc.docId} />` : html`<${Loading} what="the lineage" />`}
     </${Card}>
+    ${doc.jobId !== null && doc.jobId !== undefined && doc.attemptId
+      ? html`<${Card} title="Content" actions=${html`<a class="muted small" href=${href(`/jobs/${doc.jobId}`, { attempt: undefined, file: contentFile(doc) })}>the attempt's files</a>`}>
+          <${FileViewer} attempt=${{ jobId: doc.jobId, id: doc.attemptId }} name=${contentFile(doc)} />
+        </${Card}>`
+      : null}
     <div class="grid two">
       <${Card} title="Fields"><dl class="fields">${fields.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl></${Card}>
       ${doc.metaSmall ? html`<${Card} title="Metadata"><${JsonView} value=${doc.metaSmall} /></${Card}>` : null}
@@ -52,7 +58,13 @@ export function DocumentPage({ route }) {
   </div>`;
 }
 
+/** What the document holds: its parsed text, else its structured output, else the raw answer. */
+function contentFile(doc) {
+  return doc.metaSmall?.parsed_file ?? 'raw.txt';
+}
+
 /** `{ nodes, edges }` as the API sends it, node keys camelCase. */
 function lineageOf(data) {
-  return { nodes: (data.nodes ?? []).map(camelKeys), edges: data.edges ?? [] };
+  const graph = data.graph ?? data;
+  return { nodes: (graph.nodes ?? []).map(camelKeys), edges: graph.edges ?? [] };
 }

@@ -52,8 +52,8 @@ export function DocumentsPage({ route }) {
                 <td><a href=${href(`/documents/${encodeURIComponent(doc.docId)}`)}><code>${doc.docId}</code></a>${doc.stale ? html` <span class="badge stale" title=${(doc.staleReasons ?? []).join(', ')}>stale</span>` : null}</td>
                 <td><a href=${href('/documents', { ...params, stage: doc.stage })}>${doc.stage}</a></td>
                 <td><${StatusBadge} status=${doc.status} /></td>
-                <td>${doc.taskId ?? doc.sourceId ?? html`<span class="muted">–</span>`}</td>
-                <td>${doc.modelId ?? html`<span class="muted">–</span>`}</td>
+                <td class="clip wide" title=${doc.taskId ?? doc.sourceId ?? ''}>${doc.taskId ?? doc.sourceId ?? html`<span class="muted">–</span>`}</td>
+                <td class="nowrap">${doc.modelId ?? html`<span class="muted">–</span>`}</td>
                 <td class="clip">${doc.runLabel ? html`<a href=${href('/documents', { ...params, label: doc.runLabel })}>${doc.runLabel}</a>` : html`<span class="muted">–</span>`}</td>
                 <td>${doc.parentDocId ? html`<a href=${href(`/documents/${encodeURIComponent(doc.parentDocId)}`)}><code>${doc.parentDocId}</code></a>` : html`<span class="muted">–</span>`}</td>
                 <td class="muted nowrap">${formatAgo(doc.createdAt)}</td>

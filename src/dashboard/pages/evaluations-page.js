@@ -23,7 +23,7 @@ export function EvaluationsPage({ route }) {
   const [picked, setPicked] = useState([]);
   useEffect(() => setText(q ?? ''), [q]);
   const runs = (list.data?.items ?? list.data?.runs ?? []).map(camelKeys);
-  const metricNames = [...new Set(runs.flatMap((run) => Object.keys(run.metrics ?? {})))].filter((name) => !/^tokens\.|^latency$/.test(name)).slice(0, 4);
+  const metricNames = [...new Set(runs.flatMap((run) => Object.keys(run.metrics ?? {})))].filter((name) => !/^tokens\.|^latency$/.test(name)).slice(0, 3);
   const toggle = (id) => setPicked(picked.includes(id) ? picked.filter((entry) => entry !== id) : [...picked, id]);
   return html`<div data-page="evaluations">
     <div class="page-head">
@@ -54,7 +54,7 @@ export function EvaluationsPage({ route }) {
               ${metricNames.map((name) => html`<th class="num">${name}</th>`)}<th class="num">duration</th><th>created</th><th>tags</th></tr></thead>
             <tbody>${runs.map((run) => html`<tr data-run=${run.id} class=${picked.includes(run.id) ? 'selected' : ''}>
               <td class="check"><input type="checkbox" aria-label=${`pick run ${run.name}`} checked=${picked.includes(run.id)} onChange=${() => toggle(run.id)} />${picked.indexOf(run.id) === 0 ? html`<span class="muted small"> base</span>` : null}</td>
-              <td><a href=${href(`/evaluations/${run.id}`)}>${run.name}</a><div class="muted small"><code>${shortId(run.id)}</code>${run.dataset ? ` · ${run.dataset}` : ''}</div></td>
+              <td class="run-cell"><a href=${href(`/evaluations/${run.id}`)}>${run.name}</a><div class="muted small"><code>${shortId(run.id)}</code>${run.dataset ? ` · ${run.dataset}` : ''}</div></td>
               <td><${StatusBadge} status=${run.status} /></td>
               <td>${run.project ?? html`<span class="muted">–</span>`}</td>
               <td>${run.model ?? html`<span class="muted">–</span>`}</td>
@@ -63,7 +63,7 @@ export function EvaluationsPage({ route }) {
               ${metricNames.map((name) => html`<td class="num">${run.metrics?.[name] ? formatValue(run.metrics[name].passRate ?? run.metrics[name].mean) : html`<span class="muted">–</span>`}</td>`)}
               <td class="num">${formatMs(run.durationMs)}</td>
               <td class="muted nowrap">${formatAgo(run.createdAt)}</td>
-              <td>${(run.tags ?? []).map((tag) => html`<a class="tag" href=${href('/evaluations', { q: `tag:${tag}` })}>${tag}</a>`)}</td>
+              <td class="nowrap">${(run.tags ?? []).map((tag) => html`<a class="tag" href=${href('/evaluations', { q: `tag:${tag}` })}>${tag}</a>`)}</td>
             </tr>`)}</tbody>
           </table></div>
           <${Pager} count=${`${runs.length}${list.data.total !== undefined ? ` of ${formatCount(list.data.total)}` : ''}`} onFirstPage=${!cursor} firstHref=${href('/evaluations', { q, project })}
