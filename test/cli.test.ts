@@ -626,7 +626,8 @@ describe('holocron command line', { concurrency: true }, () => {
           '--once', '--drain', '--loop', '-c, --concurrency <n>', '--prefetch <n>', '--worker-id <id>', '--poll-seconds <s>',
           '--lease-seconds <s>', '--model <name>', '--ollama-url <url>', '--backend <kind>', '--base-url <url>', '--openai-server <name>', '--stream', '--no-stream', '--keep-alive <duration>', '--json',
         ],
-        jobs: ['list', 'stats', 'show', 'retry', 'redrive'],
+        jobs: ['list', 'stats', 'show', 'retry', 'redrive', 'purge'],
+        'jobs purge': ['--status <status>', '--older-than <age>', '--dry-run', '--json'],
         'jobs list': ['--status <status>', 'DEADLETTER', '-i, --interrogation <key>', '--run-label <label>', '--limit <n>', '--before-id <id>', '--json'],
         'jobs stats': ['--run-label <label>', '--json'],
         'jobs show': ['<id>', '--json'],
@@ -675,6 +676,9 @@ describe('holocron command line', { concurrency: true }, () => {
         'cache explain': ['<job>', '--json'],
         replay: ['<attempt>', '--endpoint <url>', '--model <name>', '--rebuild', '--json'],
         diff: ['<first>', '<second>', '--json'],
+        lake: ['fsck', 'gc'],
+        'lake fsck': ['--quick', '--repair', '--json'],
+        'lake gc': ['--dry-run', '--json'],
       };
       const commands = everyCommand(createProgram());
       assert.deepEqual(commands.map((entry) => entry.names.join(' ')).sort(), Object.keys(expected).sort());

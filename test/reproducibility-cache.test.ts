@@ -54,7 +54,7 @@ describe('call fingerprints', () => {
 
   it('changes with every field that determines the answer', () => {
     const changes: [string, Partial<CallIdentity>][] = [
-      ['backend kind', { backendKind: 'openai-compatible' }],
+      ['backend kind', { backendKind: 'openai' }],
       ['model', { model: 'qwen2.5:7b' }],
       ['model digest', { modelDigest: 'b'.repeat(64) }],
       ['a message', { messages: [base.messages[0]!, { role: 'user', content: 'Luke Skywalker was a Jedi!' }] }],

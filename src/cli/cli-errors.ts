@@ -21,6 +21,20 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * The command ran and reported its result, which is a failure (fsck found problems, a replay's answer
+ * was refused): exit with this code, printing the message only when there is one.
+ */
+export class CommandFailedError extends Error {
+  override readonly name = 'CommandFailedError';
+  constructor(
+    readonly exitCode: number,
+    message = '',
+  ) {
+    super(message);
+  }
+}
+
 const userErrors = [
   UsageError,
   ConfigError,
@@ -41,6 +55,10 @@ const userErrors = [
 
 export function reportError(error: unknown, verbose: boolean): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof CommandFailedError) {
+    if (error.message) process.stderr.write(`holocron: ${error.message}\n`);
+    return error.exitCode;
+  }
   if (userErrors.some((type) => error instanceof type)) {
     process.stderr.write(`holocron: ${(error as Error).message}\n`);
     return 2;

@@ -8,6 +8,7 @@ import { reportError } from './cli-errors.ts';
 import { addConfigFlags, storageFlags } from './config-flags.ts';
 import { registerCacheCommand } from './commands/cache-command.ts';
 import { registerReplayCommand } from './commands/replay-command.ts';
+import { registerLakeCommand } from './commands/lake-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDbCommand } from './commands/db-command.ts';
 import { registerDemoCommand } from './commands/demo-command.ts';
@@ -49,6 +50,7 @@ export function createProgram(): Command {
   registerPipelineCommand(program);
   registerCacheCommand(program);
   registerReplayCommand(program);
+  registerLakeCommand(program);
   program.commands.forEach(function exitOverrideAll(command: Command) {
     command.exitOverride();
     command.commands.forEach(exitOverrideAll);

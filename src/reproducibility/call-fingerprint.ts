@@ -5,7 +5,7 @@
  *   { v: 1, backendKind, model, modelDigest, messages: sha256, schema: sha256 | null,
  *     options: {temperature, seed, maxOutputTokens, topP, topK, stop}, providerOptions, repeatIndex }
  *
- * - backendKind: `ollama`, `openai-compatible`, … (the kind of the endpoint that serves the model);
+ * - backendKind: `ollama`, `openai`, … (the kind of the endpoint that serves the model);
  * - model: the model's full name as the server described it (`llama3.2:latest`) and modelDigest, the
  *   server's identity for its weights (Ollama's digest; null when the server exposes none);
  * - messages and schema: the sha256 of their canonical JSON (the fields stay small; the fingerprint
@@ -25,7 +25,7 @@ export const fingerprintVersion = 1;
 /** Per backend kind, the providerOptions keys that do not change the answer. */
 export const nonDeterminingProviderOptions: Readonly<Record<string, readonly string[]>> = {
   ollama: ['keepAlive'],
-  'openai-compatible': ['keepAlive'],
+  openai: [],
 };
 
 export interface CallIdentity {

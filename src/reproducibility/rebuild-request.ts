@@ -19,6 +19,7 @@ import type { Lake } from '../lake/lake.ts';
 import { requestRecord } from '../pipeline/request-record.ts';
 import type { GenerationOptions, ProviderOptions, StructuredChatRequest } from '../providers/llm-provider.ts';
 import { buildChatRequestBody } from '../providers/ollama/create-ollama-provider.ts';
+import { buildOpenAiChatRequestBody } from '../providers/openai-compatible/create-openai-compatible-provider.ts';
 import { interrogationFromDefinition } from './interrogation-definition.ts';
 import { storedRequest } from './replay-attempt.ts';
 import { ReproducibilityError } from './reproducibility-error.ts';
@@ -100,6 +101,11 @@ export async function rebuildRequest(
       body = buildChatRequestBody(request, storedBody.stream ?? true, { keepAlive: storedBody.keep_alive, numCtx: storedBody.options?.num_ctx });
       wireRebuilt = true;
       fromRecord.push('wire body: stream, keep_alive (endpoint settings that do not change the answer)');
+    } else if (stored.endpoint?.provider === 'openai') {
+      const format = (stored.wire.body as { response_format?: { json_schema?: { strict?: boolean } } }).response_format;
+      body = buildOpenAiChatRequestBody(request, { stream: storedBody.stream ?? false, strict: format?.json_schema?.strict ?? false });
+      wireRebuilt = true;
+      fromRecord.push('wire body: stream, json_schema.strict (endpoint settings)');
     } else {
       fromRecord.push(`wire body (no body builder for backend "${stored.endpoint?.provider}" here: only the neutral request is rebuilt)`);
     }

@@ -179,7 +179,10 @@ async function handleReplay(dependencies: ReplayDependencies, job: ClaimedJob, s
   let contentType: string;
   let responseText: string;
   try {
-    const response = await (dependencies.fetch ?? fetch)(url, { method: wire.method, headers: { 'content-type': 'application/json' }, body: text, signal });
+    // The recorded headers are redacted: the key, if the backend needs one, comes from the environment as for any call.
+    const key = record.provider === 'openai' ? process.env.HOLOCRON_OPENAI_API_KEY : undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+    const response = await (dependencies.fetch ?? fetch)(url, { method: wire.method, headers, body: text, signal });
     status = response.status;
     contentType = response.headers.get('content-type') ?? '';
     responseText = await response.text();

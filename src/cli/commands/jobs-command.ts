@@ -10,6 +10,7 @@ import { redriveDeadLetters } from '../../queue/redrive-dead-letters.ts';
 import { retryJob } from '../../queue/retry-job.ts';
 import { listJobPage, readJobDetails } from '../../read-models/read-jobs.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
+import { registerJobsPurgeCommand } from './jobs-purge-command.ts';
 import { formatTable, formatTime, truncate } from '../format-table.ts';
 import { positiveIntegerOption } from '../option-parsers.ts';
 
@@ -164,4 +165,5 @@ export function registerJobsCommand(program: Command): void {
         else process.stdout.write(`${result.redriven} dead-lettered job${result.redriven === 1 ? '' : 's'} queued again.\n`);
       });
     });
+  registerJobsPurgeCommand(jobs);
 }

@@ -9,7 +9,7 @@ import type { JobRequest } from '../../pipeline/job-request.ts';
 import { diffAttempts, type ValueChange } from '../../reproducibility/diff-attempts.ts';
 import { rebuildRequest } from '../../reproducibility/rebuild-request.ts';
 import { replayAttempt } from '../../reproducibility/replay-attempt.ts';
-import { UsageError } from '../cli-errors.ts';
+import { CommandFailedError, UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 
 function printJson(value: unknown): void {
@@ -54,7 +54,7 @@ export function registerReplayCommand(program: Command): void {
           },
           { migrate: 'check' },
         );
-        process.exitCode = exitCode;
+        if (exitCode !== 0) throw new CommandFailedError(exitCode);
         return;
       }
       await withHolocron(context, async (holocron) => {
@@ -71,7 +71,7 @@ export function registerReplayCommand(program: Command): void {
               `  holocron diff ${result.sourceRunId.slice(0, 8)} ${result.runId.slice(0, 8)} shows what changed.\n`,
           );
         }
-        if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+        if (result.status !== 'SUCCEEDED') throw new CommandFailedError(1);
       });
     });
 
