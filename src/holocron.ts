@@ -133,7 +133,7 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
       });
       const onRecorded = composeRecordHooks(
         createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue }),
-        createEvaluationRecordHook({ registry, lakeRoot: lake.location }),
+        createEvaluationRecordHook({ registry, lakeRoot: lake.location, evidenceRoot: config.evidence.root, defaults: config.queue }),
         createReproducibilityRecordHook(),
       );
       return new Worker({

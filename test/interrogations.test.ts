@@ -89,7 +89,7 @@ describe('InterrogationRegistry', () => {
   it('holds the built-in sw_entity_facts_v1 with its defaults', () => {
     const registry = createDefaultRegistry();
     assert.equal(registry.has('sw_entity_facts_v1'), true);
-    assert.deepEqual(registry.keys(), ['sw_entity_essay_v1', 'sw_entity_facts_v1', 'sw_essay_evaluation_v1']);
+    assert.deepEqual(registry.keys(), ['eval_judge_v1', 'sw_entity_essay_v1', 'sw_entity_facts_v1', 'sw_essay_evaluation_v1']);
     const interrogation = registry.get('sw_entity_facts_v1');
     assert.equal(interrogation.source, 'builtin');
     assert.deepEqual(interrogation.defaults, { model: 'llama3.2', options: { temperature: 0 }, maxAttempts: 3, priority: 100 });
@@ -104,7 +104,7 @@ describe('InterrogationRegistry', () => {
       () => registry.get('nope'),
       (error: unknown) =>
         error instanceof UnknownInterrogationError &&
-        error.message === 'unknown interrogation "nope"; known interrogations: sw_entity_essay_v1, sw_entity_facts_v1, sw_essay_evaluation_v1' &&
+        error.message === 'unknown interrogation "nope"; known interrogations: eval_judge_v1, sw_entity_essay_v1, sw_entity_facts_v1, sw_essay_evaluation_v1' &&
         error.knownKeys.includes('sw_entity_facts_v1'),
     );
     assert.throws(() => new InterrogationRegistry().get('x'), /known interrogations: \(none\)/);
@@ -208,7 +208,7 @@ describe('loadInterrogationsFolder', () => {
 
     const registry = createDefaultRegistry();
     await registry.loadFolder(directory);
-    assert.deepEqual(registry.keys(), ['planet_climate_v1', 'ship_class_v1', 'sw_entity_essay_v1', 'sw_entity_facts_v1', 'sw_essay_evaluation_v1']);
+    assert.deepEqual(registry.keys(), ['eval_judge_v1', 'planet_climate_v1', 'ship_class_v1', 'sw_entity_essay_v1', 'sw_entity_facts_v1', 'sw_essay_evaluation_v1']);
     assert.equal(registry.validateOutput('planet_climate_v1', '{"climate":"arid"}').ok, true);
     assert.equal(registry.validateInput('planet_climate_v1', { planet: 7 }).ok, false);
   });

@@ -3,6 +3,7 @@
  * and output schemas compiled once, on registration; the template is parsed then too, so a broken
  * interrogation fails when it is added, not when a job runs).
  */
+import { evalJudgeV1 } from './eval-judge-v1.ts';
 import Mustache from 'mustache';
 import type { Interrogation } from './interrogation.ts';
 import { loadInterrogationsFolder } from './load-interrogations-folder.ts';
@@ -186,7 +187,7 @@ export class InterrogationRegistry {
 }
 
 /** The interrogations Holocron ships with. */
-export const builtinInterrogations: readonly Interrogation[] = [swEntityFactsV1, swEntityEssayV1, swEssayEvaluationV1];
+export const builtinInterrogations: readonly Interrogation[] = [swEntityFactsV1, swEntityEssayV1, swEssayEvaluationV1, evalJudgeV1];
 
 /** A registry holding the built-in interrogations. */
 export function createDefaultRegistry(): InterrogationRegistry {

@@ -12,7 +12,12 @@ import { scoreFinishedEvalItems, type ScoringProgress } from './score-finished-i
 export async function scoreEvalRun(holocron: Holocron, runId: string): Promise<ScoringProgress> {
   const { database } = holocron;
   return database.adapter.writeTransaction(database.db, (transaction) =>
-    scoreFinishedEvalItems(transaction, runId, { adapter: database.adapter, registry: holocron.registry, lakeRoot: holocron.lake.location }),
+    scoreFinishedEvalItems(transaction, runId, {
+      adapter: database.adapter,
+      registry: holocron.registry,
+      lakeRoot: holocron.lake.location,
+      jobs: { evidenceRoot: holocron.config.evidence.root, defaults: holocron.config.queue },
+    }),
   );
 }
 

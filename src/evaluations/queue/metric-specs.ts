@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { JsonSchema } from '../../providers/llm-provider.ts';
 import { exactMatch, fieldMatch, latency, listMatch, numericTolerance, schemaValid, tokens } from '../metrics/builtin-metrics.ts';
-import { defineMetric, metricVersion, type CustomMetricDefinition, type Metric } from '../metrics/metric.ts';
+import { judgeVersion } from '../metrics/llm-judge.ts';
+import { checkMetricName, defineMetric, metricVersion, type CustomMetricDefinition, type Metric } from '../metrics/metric.ts';
 import { EvaluationInputError } from '../store/evaluation-record.ts';
 
 const normalizeSpec = z.object({ strings: z.boolean().optional(), numbers: z.boolean().optional() }).strict();
@@ -28,6 +29,7 @@ export const metricSpecSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('latency'), maxMs: z.number().positive().optional() }).strict(),
   z.object({ type: z.literal('tokens') }).strict(),
   z.object({ type: z.literal('module'), module: z.string().min(1), export: z.string().min(1).optional(), settings: z.unknown().optional() }).strict(),
+  z.object({ type: z.literal('llm_judge'), model: z.string().min(1), rubric: z.string().min(1).optional(), name: z.string().min(1).optional() }).strict(),
 ]);
 
 export type MetricSpec = z.infer<typeof metricSpecSchema>;
@@ -89,7 +91,30 @@ async function buildMetric(spec: MetricSpec, outputSchema: JsonSchema | null): P
       return tokens();
     case 'module':
       return moduleMetric(spec);
+    case 'llm_judge':
+      return queuedJudgeMetric(spec);
   }
+}
+
+/** A metric scored later, by a job: the LLM judge of a queued run (src/evaluations/queue/judge-jobs.ts). */
+export interface QueuedJudgeMetric extends Metric {
+  queuedJudge: { model: string; rubric?: string };
+}
+
+export function isQueuedJudge(metric: Metric): metric is QueuedJudgeMetric {
+  return (metric as QueuedJudgeMetric).queuedJudge !== undefined;
+}
+
+function queuedJudgeMetric(spec: Extract<MetricSpec, { type: 'llm_judge' }>): QueuedJudgeMetric {
+  return {
+    name: checkMetricName(spec.name ?? 'llm_judge'),
+    version: judgeVersion(spec.model, spec.rubric),
+    binary: false,
+    lowerIsBetter: false,
+    // Nothing when the item is scored: the judge's job is enqueued then, and its verdict recorded with it.
+    score: () => [],
+    queuedJudge: { model: spec.model, ...(spec.rubric ? { rubric: spec.rubric } : {}) },
+  };
 }
 
 async function moduleMetric(spec: Extract<MetricSpec, { type: 'module' }>): Promise<Metric> {

@@ -12,10 +12,11 @@ import type { Database } from '../../database/database.ts';
 import type { DialectAdapter } from '../../database/dialects/dialect-adapter.ts';
 import type { InterrogationRegistry } from '../../interrogations/interrogation-registry.ts';
 import { scoreItem } from '../evaluate.ts';
-import type { Metric } from '../metrics/metric.ts';
+import type { Metric, ScoringInput } from '../metrics/metric.ts';
 import { insertEvalScores } from '../store/insert-evaluation.ts';
 import { refreshEvalAggregates } from '../store/refresh-eval-aggregates.ts';
-import { buildMetrics, type MetricSpec } from './metric-specs.ts';
+import { buildMetrics, isQueuedJudge, type MetricSpec, type QueuedJudgeMetric } from './metric-specs.ts';
+import { enqueueJudgements, openJudgements } from './judge-jobs.ts';
 import { evalJobLabelPrefix } from './start-queued-evaluation.ts';
 
 export interface ScoringContext {
@@ -23,6 +24,8 @@ export interface ScoringContext {
   registry: InterrogationRegistry;
   /** The lake's root folder, to read an answer from output.json when `runs.output` is empty. */
   lakeRoot: string;
+  /** To enqueue LLM-judge jobs (runs with an llm_judge metric). */
+  jobs?: { evidenceRoot: string; defaults: { priority: number; maxAttempts: number } };
 }
 
 export interface ScoringProgress {
@@ -55,6 +58,8 @@ export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string
     .$if(options.jobIds !== undefined, (query) => query.where(context.adapter.inList('j.id', options.jobIds ?? [], 'bigint')))
     .execute();
   let scored = 0;
+  const toJudge: { input: ScoringInput; repeat: number }[] = [];
+  let judges: QueuedJudgeMetric[] = [];
   if (finished.length > 0) {
     let metrics: Metric[];
     try {
@@ -66,6 +71,7 @@ export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string
       await db.updateTable('eval_runs').set({ status: 'failed', error: message, completed_at: now, updated_at: now }).where('id', '=', runId).where('status', '=', 'running').execute();
       return { runId, scored: 0, pending: finished.length, total: Number(run.item_count), completed: run.status === 'running' ? 'failed' : null };
     }
+    judges = metrics.filter(isQueuedJudge);
     for (const item of finished) {
       const attempt =
         item.result_run_id === null
@@ -98,19 +104,35 @@ export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string
         .where('status', '=', 'pending')
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) continue; // another worker scored it
-      const scores = await scoreItem(
-        metrics,
-        { itemKey: item.item_key, input: JSON.parse(item.input), expected: JSON.parse(item.expected), output, error, latencyMs, promptTokens: attempt?.prompt_tokens ?? null, completionTokens: attempt?.completion_tokens ?? null },
-        item.repeat,
-      );
+      const input: ScoringInput = { itemKey: item.item_key, input: JSON.parse(item.input), expected: JSON.parse(item.expected), output, error, latencyMs, promptTokens: attempt?.prompt_tokens ?? null, completionTokens: attempt?.completion_tokens ?? null };
+      const scores = await scoreItem(metrics, input, item.repeat);
       await insertEvalScores(db, context.adapter.maxParameters, runId, scores);
+      if (judges.length > 0) toJudge.push({ input, repeat: item.repeat });
       scored += 1;
     }
   }
+  if (toJudge.length > 0) {
+    if (!context.jobs) throw new Error('this run has an LLM judge, and scoring it needs the queue settings to enqueue the judge jobs');
+    await enqueueJudgements(db, context.adapter, runId, judges, toJudge, { registry: context.registry, ...context.jobs });
+  }
+  const { pending, completed } = await completeEvalRunIfDone(db, runId, run);
+  return { runId, scored, pending, total: Number(run.item_count), completed };
+}
+
+/**
+ * Completes a running run when no item is pending and no judgement open: its aggregates, then
+ * `completed`, or `failed` when no item produced a scorable answer. The caller holds the run's lock.
+ */
+export async function completeEvalRunIfDone(
+  db: Kysely<Database>,
+  runId: string,
+  known?: { status: string; started_at: number },
+): Promise<{ pending: number; completed: ScoringProgress['completed'] }> {
+  const run = known ?? (await db.selectFrom('eval_runs').select(['status', 'started_at']).where('id', '=', runId).executeTakeFirst());
   const pendingRow = await db.selectFrom('eval_items').select(sql<number>`count(*)`.as('count')).where('run_id', '=', runId).where('status', '=', 'pending').executeTakeFirstOrThrow();
   const pending = Number(pendingRow.count);
   let completed: ScoringProgress['completed'] = null;
-  if (pending === 0 && run.status === 'running') {
+  if (run && pending === 0 && run.status === 'running' && (await openJudgements(db, runId)) === 0) {
     await refreshEvalAggregates(db, runId);
     const totals = await db.selectFrom('eval_runs').select(['success_count']).where('id', '=', runId).executeTakeFirstOrThrow();
     const now = Date.now();
@@ -123,7 +145,7 @@ export async function scoreFinishedEvalItems(db: Kysely<Database>, runId: string
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) completed = null;
   }
-  return { runId, scored, pending, total: Number(run.item_count), completed };
+  return { pending, completed };
 }
 
 const metricCache = new Map<string, Metric[]>();
