@@ -30,8 +30,15 @@ function compile(node: QueryNode, query: string): RawBuilder<SqlBool> {
   switch (node.type) {
     case 'and':
       return sql<SqlBool>`(${sql.join(node.children.map((child) => compile(child, query)), sql` and `)})`;
-    case 'or':
-      return sql<SqlBool>`(${sql.join(node.children.map((child) => compile(child, query)), sql` or `)})`;
+    case 'or': {
+      // `tag:a OR tag:b OR …` is one tag lookup with an IN list: a subquery per term made PostgreSQL's
+      // planner take minutes over a 10 kB query of 900 alternatives.
+      const exactTags = node.children.filter(isExactTag).map((child) => child.value);
+      const rest = node.children.filter((child) => !isExactTag(child)).map((child) => compile(child, query));
+      if (exactTags.length > 1) rest.unshift(sql<SqlBool>`exists (select 1 from eval_run_tags t where t.run_id = eval_runs.id and t.tag in (${sql.join(exactTags)}))`);
+      else if (exactTags.length === 1) rest.unshift(compile(node.children.find(isExactTag)!, query));
+      return sql<SqlBool>`(${sql.join(rest, sql` or `)})`;
+    }
     case 'not':
       return sql<SqlBool>`(not ${compile(node.child, query)})`;
     case 'all':
@@ -79,6 +86,12 @@ function compileComparison(reference: MetricReference, operator: string, value: 
   }
   const statistic = sql.ref(`a.${reference.statistic}`);
   return sql<SqlBool>`exists (select 1 from eval_metric_aggregates a where a.run_id = eval_runs.id and a.field = '' and (a.metric = ${reference.metric} or a.metric like ${`%.${escapeLike(reference.metric)}`} escape '\\') and ${statistic} is not null and ${statistic} ${op} ${value})`;
+}
+
+type FieldNode = Extract<QueryNode, { type: 'field' }>;
+
+function isExactTag(node: QueryNode): node is FieldNode {
+  return node.type === 'field' && node.field === 'tag' && node.operator === '=' && !node.value.includes('*');
 }
 
 /** LIKE's wildcards (% and _) and the escape character itself, escaped. */
