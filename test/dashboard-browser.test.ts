@@ -154,7 +154,16 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     const metrics = expected.pairs[0]!.metrics;
     const metric = metrics.find((entry) => entry.comparable && entry.interval?.low != null && entry.interval.high != null && entry.interval.low !== entry.interval.high && Math.abs(entry.interval.low) < 10 && Math.abs(entry.interval.high) < 10);
     assert.ok(metric, 'the demo runs differ on some metric');
-    await open(`#/evaluations/compare?runs=${runs[0]!.id},${runs[1]!.id}`);
+    // Found with the search box (the runs query language), picked in the list: the first picked is the baseline.
+    await open('#/evaluations');
+    await page.locator('[data-page=evaluations] input[type=search]').fill('project:demo AND status:completed');
+    await page.locator('[data-page=evaluations] input[type=search]').press('Enter');
+    await page.waitForURL(/#\/evaluations\?q=project/);
+    await page.locator('[data-table=runs] tbody tr').nth(1).waitFor();
+    assert.equal(await page.locator('[data-table=runs] tbody tr').count(), 2);
+    for (const run of runs) await page.locator(`tr[data-run="${run.id}"] input[type=checkbox]`).check();
+    await page.locator('[data-compare-picked]').click();
+    await page.waitForURL(new RegExp(`#/evaluations/compare\\?runs=${runs[0]!.id}%2C${runs[1]!.id}&baseline=${runs[0]!.id}$`));
     const row = page.locator(`[data-table=metrics] tr[data-metric="${metric.metric}"]`);
     await row.waitFor();
     assert.equal(await row.locator('[data-interval]').innerText(), `[${delta(metric.interval!.low!)}, ${delta(metric.interval!.high!)}]`);
