@@ -229,6 +229,36 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     assert.deepEqual(await page.locator('[data-table=jobs] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-job')))), [Number(queued[2]!.id)]);
   });
 
+  it('a server with a token: the page asks for it; the read-only token looks without action buttons, the token acts', async () => {
+    const token = 'write-token-0123456789abcdef';
+    const readToken = 'read-token-0123456789abcdef';
+    const guarded = await startDashboardServer(directory, { token, readToken });
+    try {
+      const dead = await server.holocron.database.db.selectFrom('jobs').select('id').where('status', '=', 'DEADLETTER').orderBy('id').executeTakeFirstOrThrow();
+      const signIn = async (value: string) => {
+        await page.goto(`${guarded.url}/#/jobs/${dead.id}`);
+        await page.locator('.token-form input[type=password]').fill(value);
+        await page.locator('.token-form button[type=submit]').click();
+        await page.locator('[data-page=job]').waitFor();
+      };
+      await browser.context.clearCookies();
+      await signIn(readToken);
+      assert.equal(await page.locator('[data-action]').count(), 0, 'no retry or cancel for a read-only token');
+      await page.goto(`${guarded.url}/#/jobs?status=DEADLETTER`);
+      await page.locator('[data-table=jobs]').waitFor();
+      assert.equal(await page.locator('.bulk-bar').count(), 0, 'no bulk actions for a read-only token');
+      const cookies = await browser.context.cookies(`${guarded.url}/api/session`);
+      assert.deepEqual(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite]), [['holocron_token', true, 'Strict']]);
+
+      await browser.context.clearCookies();
+      await signIn(token);
+      await page.locator('[data-action=retry]').waitFor();
+    } finally {
+      await browser.context.clearCookies();
+      await guarded.close();
+    }
+  });
+
   it('the demo ends by saying how to open the dashboard over its database', () => {
     const last = demoOutput.trimEnd().split('\n').slice(-2).join('\n');
     assert.match(last, /dashboard/);

@@ -18,6 +18,7 @@ import { documentsRoutes } from './routes/documents-routes.ts';
 import { evaluationsRoutes } from './routes/evaluations-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { jobsRoutes } from './routes/jobs-routes.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
 import { statsRoutes } from './routes/stats-routes.ts';
 import type { RouteContext, ServerEnv } from './server-context.ts';
 
@@ -44,6 +45,8 @@ export function createServerApp(options: ServerAppOptions): Hono<ServerEnv> {
 
   // Health answers without a token (load balancers, `curl`); it tells no data, only up or down.
   app.route('/api', healthRoutes(context));
+  // The dashboard's sign-in (token → HttpOnly cookie) answers before the token check, like health.
+  app.route('/api', sessionRoutes(auth));
 
   const api = new Hono<ServerEnv>();
   api.use('*', requireAccess(auth), refuseCrossSite(), bodyLimit({ maxSize: maxBodyBytes, onError: () => {

@@ -37,6 +37,15 @@ function attach(type) {
   });
 }
 
+/** Opens the stream again (after signing in: a refused stream is not retried by the browser). */
+export function reconnect() {
+  source?.close();
+  source = null;
+  attached.clear();
+  setState('connecting');
+  open();
+}
+
 export function subscribe(type, listener) {
   if (!listeners.has(type)) listeners.set(type, new Set());
   listeners.get(type).add(listener);

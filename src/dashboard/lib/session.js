@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, postJson } from './api.js';
+import { reconnect } from './live-events.js';
 
 let session = null;
 const listeners = new Set();
@@ -20,6 +21,7 @@ export async function loadSession() {
 
 export async function signIn(token) {
   await postJson('/api/session', { token });
+  reconnect();
   return loadSession();
 }
 
