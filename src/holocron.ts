@@ -14,7 +14,9 @@ import { openDatabase, type HolocronDatabase, type OpenDatabaseOptions } from '.
 import { createDefaultRegistry, type InterrogationRegistry } from './interrogations/interrogation-registry.ts';
 import { createLocalLake } from './lake/local-lake.ts';
 import type { Lake } from './lake/lake.ts';
-import { createInterrogationJobKind } from './pipeline/create-interrogation-handler.ts';
+import { createInterrogationJobKind, fallbackModel } from './pipeline/create-interrogation-handler.ts';
+import { createFailuresRecordHook } from './failures/failures-record-hook.ts';
+import { schemaWarnings, type SchemaTarget, type SchemaWarning } from './schema-checks/schema-warnings.ts';
 import { createDocumentsRecordHook } from './pipelines/documents-record-hook.ts';
 import { createEvaluationRecordHook } from './evaluations/queue/evaluation-record-hook.ts';
 import { createReplayJobKind } from './reproducibility/replay-attempt.ts';
@@ -44,8 +46,17 @@ export interface Holocron {
    * register more (`holocron.kinds.register(kind)`) before enqueueing them or creating workers.
    */
   readonly kinds: JobKindRegistry;
-  /** Validates every request, then enqueues all of them in one transaction, or none. */
+  /**
+   * Validates every request, then enqueues all of them in one transaction, or none. Output-schema
+   * keywords the target endpoints will not enforce are reported to `options.onSchemaWarnings`.
+   */
   enqueue(requests: readonly (JobRequest | LabelledRequest)[], options?: EnqueueOptions): Promise<EnqueuedJob[]>;
+  /**
+   * The output-schema keywords the configured endpoints will not enforce while decoding (or will
+   * refuse), for the given interrogations (default: every one with an output schema) and model (default:
+   * each interrogation's, as a worker picks it).
+   */
+  schemaWarnings(options?: { interrogations?: readonly string[]; model?: string }): SchemaWarning[];
   createWorker(options?: CreateWorkerOptions): Worker;
   close(): Promise<void>;
 }
@@ -54,6 +65,8 @@ export interface EnqueueOptions {
   /** For requests that name no interrogation. */
   defaultInterrogation?: string;
   onProgress?: (written: number, total: number) => void;
+  /** Called once, after the jobs are stored, with the schema capability warnings for them (when there are any). */
+  onSchemaWarnings?: (warnings: SchemaWarning[]) => void;
 }
 
 export interface CreateWorkerOptions {
@@ -83,6 +96,9 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
   const sharedProviders = () => (providers ??= createProviderSet(configuredEndpoints(config), config));
   // Built in: the no-op, and the replay of a recorded attempt's request (holocron replay).
   const kinds = new JobKindRegistry([noopJobKind, createReplayJobKind({ database, lake, registry })]);
+  /** The model a worker gives a job: its own, the configured default, the interrogation's, or the fallback. */
+  const modelFor = (key: string, modelHint: string | null): string =>
+    modelHint ?? config.ollama.model ?? (registry.has(key) ? registry.get(key).defaults.model : undefined) ?? fallbackModel;
 
   return {
     config,
@@ -109,12 +125,29 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         kinds,
       });
       await checkParentsExist(database, specs, labelled);
+      let enqueued: EnqueuedJob[];
       try {
-        return await enqueueJobs(database, specs, { onProgress: enqueueOptions.onProgress });
+        enqueued = await enqueueJobs(database, specs, { onProgress: enqueueOptions.onProgress });
       } catch (error) {
         // Every value was bounded above, so this is the database itself (gone, full, locked): say so in our words.
         throw new EnqueueFailedError(error);
       }
+      if (enqueueOptions.onSchemaWarnings !== undefined) {
+        const targets = new Map<string, SchemaTarget>();
+        for (const spec of specs) {
+          if ((spec.kind ?? 'interrogation') !== 'interrogation' || !registry.has(spec.interrogationKey)) continue;
+          const model = modelFor(spec.interrogationKey, spec.modelHint ?? null);
+          targets.set(`${spec.interrogationKey}\u0000${model}`, { interrogation: spec.interrogationKey, model });
+        }
+        const warnings = schemaWarnings(registry, sharedProviders(), [...targets.values()]);
+        if (warnings.length > 0) enqueueOptions.onSchemaWarnings(warnings);
+      }
+      return enqueued;
+    },
+
+    schemaWarnings(options = {}) {
+      const keys = options.interrogations ?? registry.list().filter((interrogation) => interrogation.outputSchema !== undefined).map((interrogation) => interrogation.key);
+      return schemaWarnings(registry, sharedProviders(), keys.map((key) => ({ interrogation: key, model: options.model ?? modelFor(key, null) })));
     },
 
     createWorker(workerOptions = {}) {
@@ -135,11 +168,12 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         createDocumentsRecordHook({ registry, evidenceRoot: config.evidence.root, defaults: config.queue }),
         createEvaluationRecordHook({ registry, lakeRoot: lake.location, evidenceRoot: config.evidence.root, defaults: config.queue }),
         createReproducibilityRecordHook(),
+        createFailuresRecordHook(),
       );
       return new Worker({
         database,
         // Its attempts' documents, its pipelines' hand-offs, its evaluations' scores, the definitions
-        // used and the cache entries are written with the attempts, atomically, by any worker.
+        // used, the cache entries and the failure ledger's rows are written with the attempts, atomically, by any worker.
         kinds: kinds.with([{ ...interrogation, onRecorded }]),
         workerId: config.worker.id ?? defaultWorkerId(),
         mode: workerOptions.mode ?? 'loop',

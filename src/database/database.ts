@@ -18,11 +18,12 @@
  */
 import type { DocumentTables } from '../documents/documents-tables.ts';
 import type { EvaluationTables } from '../evaluations/evaluations-tables.ts';
+import type { FailureTables } from '../failures/failures-tables.ts';
 import type { PipelineTables } from '../pipelines/pipelines-tables.ts';
 import type { QueueTables } from '../queue/queue-tables.ts';
 import type { ReproducibilityTables } from '../reproducibility/reproducibility-tables.ts';
 
-export interface Database extends QueueTables, DocumentTables, EvaluationTables, PipelineTables, ReproducibilityTables {}
+export interface Database extends QueueTables, DocumentTables, EvaluationTables, PipelineTables, ReproducibilityTables, FailureTables {}
 
 // The queue's row types, re-exported where they were first defined (older imports keep working).
 export * from '../queue/queue-tables.ts';

@@ -12,6 +12,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } f
 import { documentsMigrations } from '../documents/documents-migrations.ts';
 import { evaluationsMigrations } from '../evaluations/evaluations-migrations.ts';
 import { pipelinesMigrations } from '../pipelines/pipelines-migrations.ts';
+import { failuresMigrations } from '../failures/failures-migrations.ts';
 import { queueMigrations } from '../queue/queue-migrations.ts';
 import { reproducibilityMigrations } from '../reproducibility/reproducibility-migrations.ts';
 import type { Database } from './database.ts';
@@ -32,6 +33,7 @@ export const areas: readonly AreaMigrations[] = [
   { area: 'evaluations', migrations: evaluationsMigrations },
   { area: 'pipelines', migrations: pipelinesMigrations },
   { area: 'reproducibility', migrations: reproducibilityMigrations },
+  { area: 'failures', migrations: failuresMigrations },
 ];
 
 /**

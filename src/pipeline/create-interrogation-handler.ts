@@ -26,6 +26,8 @@ import type {
   WireRequest,
 } from '../providers/llm-provider.ts';
 import type { ProviderSet } from '../providers/provider-factory.ts';
+import type { LlmProvider } from '../providers/llm-provider.ts';
+import { analyzeSchema, type SchemaAnalysis } from '../providers/schema-support.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { AttemptError } from '../queue/record-outcomes.ts';
 import type { HandlerRecord, HandlerResult, JobHandler } from '../worker/job-handler.ts';
@@ -65,6 +67,8 @@ export function createInterrogationJobKind(options: InterrogationHandlerOptions)
 
 export function createInterrogationHandler(options: InterrogationHandlerOptions): JobHandler {
   const { registry, providers, lake } = options;
+  /** Schema analyses by interrogation and server profile (the same for every attempt). */
+  const enforcement = new Map<string, SchemaAnalysis>();
 
   return async function handleInterrogation(job: ClaimedJob, context): Promise<HandlerResult> {
     const startedAt = new Date();
@@ -103,6 +107,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       if (served.hit) return served.hit;
       const call = served.call;
       files.push(jsonFile('request.json', 'request', requestRecord(request, call.servedBy, call.wire)));
+      noteSchemaEnforcement(record, interrogation, call.provider, enforcement);
       if (call.servedBy !== null) {
         record.endpointId = call.servedBy.endpointId;
         record.provider = call.servedBy.provider;
@@ -143,6 +148,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       };
 
       if (result.finishReason === 'length') {
+        noteOutputFailures(record, [{ kind: 'truncated', field: '/', keyword: null, message: `cut off at the output limit after ${result.usage.completionTokens ?? '?'} tokens` }]);
         failure = {
           error: {
             code: 'truncated',
@@ -156,6 +162,10 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
         const validation = registry.validateOutput(interrogation.key, result.content);
         if (validation.ok) output = validation.value;
         else {
+          noteOutputFailures(
+            record,
+            (validation.issues ?? [{ field: '/', keyword: null, message: validation.message }]).map((issue) => ({ kind: validation.kind, ...issue })),
+          );
           failure = {
             error: {
               code: 'invalid_output',
@@ -244,9 +254,33 @@ function describeInto(record: HandlerRecord, model: ModelDescription): void {
   record.metrics = { ...(record.metrics as object | undefined), model: { details: model.details ?? null, capabilities: model.capabilities ?? null } };
 }
 
+/** The answer's problems, for the failure ledger (src/failures): kept in the attempt's metrics as `outputFailures`. */
+function noteOutputFailures(record: HandlerRecord, failures: readonly { kind: string; field: string; keyword: string | null; message: string }[]): void {
+  record.metrics = { ...(record.metrics as object | undefined), outputFailures: failures };
+}
+
 type EndpointCall =
-  | { result: StructuredChatResult; error?: undefined; servedBy: ServedBy; wire: WireRequest }
-  | { result?: undefined; error: unknown; servedBy: ServedBy | null; wire: WireRequest | null };
+  | { result: StructuredChatResult; error?: undefined; servedBy: ServedBy; wire: WireRequest; provider: LlmProvider }
+  | { result?: undefined; error: unknown; servedBy: ServedBy | null; wire: WireRequest | null; provider?: LlmProvider };
+
+/**
+ * Which keywords of the output schema the serving endpoint's decoder enforced, and which were only
+ * checked afterwards (or refused), in the attempt's metrics: `schemaEnforcement`.
+ */
+function noteSchemaEnforcement(record: HandlerRecord, interrogation: Interrogation, provider: LlmProvider | undefined, cache: Map<string, SchemaAnalysis>): void {
+  const support = provider?.schemaSupport;
+  if (interrogation.outputSchema === undefined || support === undefined) return;
+  const key = `${interrogation.key}\u0000${interrogation.source}\u0000${support.server}`;
+  let analysis = cache.get(key);
+  if (analysis === undefined) {
+    analysis = analyzeSchema(interrogation.outputSchema, support);
+    cache.set(key, analysis);
+  }
+  record.metrics = {
+    ...(record.metrics as object | undefined),
+    schemaEnforcement: { server: analysis.server, enforced: analysis.enforced, checkedAfter: analysis.checkedAfter, refused: analysis.refused },
+  };
+}
 
 /**
  * Describes the model and calls it on the first endpoint that has it. A model missing on an endpoint
@@ -277,14 +311,14 @@ async function callSomeEndpoint(
       describeInto(record, model);
       const result = await provider.chat(request, { signal });
       noteLacking(record, lacking);
-      return { result, servedBy: result.servedBy, wire: result.wire };
+      return { result, servedBy: result.servedBy, wire: result.wire, provider };
     } catch (error) {
       const callError = LlmCallError.isInstance(error) ? error : undefined;
       if (callError?.code === 'model_not_found') lacking.push(callError);
       noteLacking(record, lacking);
       const failedAt = callError?.servedBy ?? servedBy;
       const wire = callError?.request ?? null;
-      if (callError?.code !== 'model_not_found') return { error, servedBy: failedAt, wire };
+      if (callError?.code !== 'model_not_found') return { error, servedBy: failedAt, wire, provider };
       if (lacking.length === candidates.length) {
         // Every endpoint that may serve the model lacks it: final for the job.
         const finalError =

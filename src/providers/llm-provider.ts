@@ -20,6 +20,8 @@
  * provider stays one): `usage.cachedPromptTokens`, `serverTimings`, and the provider's `schemaSupport`.
  */
 
+import type { SchemaSupport } from './schema-support.ts';
+
 /** A JSON Schema document (draft 2020-12 or 07), kept as plain data. */
 export type JsonSchema = Record<string, unknown>;
 
@@ -159,6 +161,8 @@ export interface LlmProviderV2 {
   describeModel(model: string, options?: CallOptions): Promise<ModelDescription>;
   /** Lets go of pooled connections; calls after it fail. Idempotent. */
   close(): Promise<void>;
+  /** What the server enforces of a JSON Schema while decoding (schema-support.ts); absent: unknown. */
+  readonly schemaSupport?: SchemaSupport;
 }
 
 /** The interface's current version, for code that does not care which. */

@@ -21,6 +21,7 @@
  * | `jobs redrive --json` | `RedriveResult` |
  * | `work --json` | `WorkerRunSummary` |
  * | `config show --json` | `EffectiveConfig` |
+ * | `jobs failures --json` | `FailureLedger` (by field: `FieldFailures[]`; by model or interrogation: `GroupFailures[]`) |
  */
 export type { Job, JobListPage } from './job.ts';
 export { toJob } from './job.ts';
@@ -33,3 +34,5 @@ export type { WorkerRunSummary } from './worker-run-summary.ts';
 export { toWorkerRunSummary } from './worker-run-summary.ts';
 export type { EffectiveConfig, EffectiveSetting } from './effective-config.ts';
 export { listJobPage, readJobDetails } from './read-jobs.ts';
+export type { FailureLedger, FieldFailures, GroupFailures, FailureGrouping } from './failure-ledger.ts';
+export { readFailureLedger, failureGroupings } from './failure-ledger.ts';

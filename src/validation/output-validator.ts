@@ -14,9 +14,18 @@ import type { JsonSchema } from '../providers/llm-provider.ts';
 /** `parse_error`: a free-text answer its named parser could not take (see the interrogation registry). */
 export type ValidationFailureKind = 'invalid_json' | 'schema' | 'parse_error';
 
+/** One problem of a failed validation, for the failure ledger: where, which keyword, what. */
+export interface ValidationIssue {
+  /** JSON pointer into the value with array indices as `*` (`/facts/*\/confidence`); `/` for the whole value. */
+  field: string;
+  /** The schema keyword that failed; null when the value is not JSON at all. */
+  keyword: string | null;
+  message: string;
+}
+
 export type ValidationResult<Value = unknown> =
   | { ok: true; value: Value }
-  | { ok: false; kind: ValidationFailureKind; message: string; errors: string[] };
+  | { ok: false; kind: ValidationFailureKind; message: string; errors: string[]; issues?: ValidationIssue[] };
 
 export interface OutputValidator {
   readonly schema: JsonSchema;
@@ -67,6 +76,24 @@ export function compileJsonSchema(schema: JsonSchema, options: OutputValidatorOp
   }
 }
 
+/** The field each Ajv error is about (a missing or extra property counts as that property's field), indices as `*`. */
+export function schemaIssues(errors: readonly ErrorObject[] | null | undefined, lines: readonly string[]): ValidationIssue[] {
+  if (!errors) return [];
+  return errors.map((error, index) => {
+    const params = error.params as Record<string, unknown>;
+    let pointer = error.instancePath;
+    if (error.keyword === 'required' && typeof params.missingProperty === 'string') pointer += `/${escapePointer(params.missingProperty)}`;
+    else if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') pointer += `/${escapePointer(params.additionalProperty)}`;
+    else if (error.keyword === 'dependentRequired' && typeof params.missingProperty === 'string') pointer += `/${escapePointer(params.missingProperty)}`;
+    const field = pointer.replace(/\/\d+(?=\/|$)/g, '/*');
+    return { field: field === '' ? '/' : field, keyword: error.keyword, message: lines[index] ?? error.message ?? 'is invalid' };
+  });
+}
+
+function escapePointer(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 /** Turns Ajv errors into lines such as `/facts/0/confidence must be <= 1`. */
 export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
   if (!errors) return [];
@@ -101,18 +128,14 @@ function excerpt(text: string): string {
 export function parseJsonStrictly(text: string): ValidationResult {
   if (typeof text !== 'string' || text.trim() === '') {
     const message = 'the answer is empty, expected a JSON value';
-    return { ok: false, kind: 'invalid_json', message, errors: [message] };
+    return { ok: false, kind: 'invalid_json', message, errors: [message], issues: [{ field: '/', keyword: null, message }] };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      kind: 'invalid_json',
-      message: `the answer is not valid JSON: ${reason} (answer starts with ${excerpt(text)})`,
-      errors: [reason],
-    };
+    const message = `the answer is not valid JSON: ${reason} (answer starts with ${excerpt(text)})`;
+    return { ok: false, kind: 'invalid_json', message, errors: [reason], issues: [{ field: '/', keyword: null, message }] };
   }
 }
 
@@ -131,6 +154,7 @@ export function createOutputValidator(schema: JsonSchema, options: OutputValidat
       kind: 'schema',
       message: `${mismatchPhrase} (${errors.length} ${noun}): ${summarise(errors)}`,
       errors,
+      issues: schemaIssues(validateFunction.errors, errors),
     };
   };
 

@@ -9,8 +9,10 @@ import cliProgress from 'cli-progress';
 import { JobRequestError, type LabelledRequest } from '../../pipeline/job-request.ts';
 import { toEnqueueRefusal, toEnqueueResult } from '../../read-models/queue-actions.ts';
 import { UsageError } from '../cli-errors.ts';
+import { formatSchemaWarnings } from '../../schema-checks/schema-warnings.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { collectOption } from '../option-parsers.ts';
+import { addConfigFlags, backendFlags } from '../config-flags.ts';
 
 interface EnqueueFlags {
   kind?: string;
@@ -38,8 +40,8 @@ interface EnqueueFlags {
 const progressBarThreshold = 2_000;
 
 export function registerEnqueueCommand(program: Command): void {
-  program
-    .command('enqueue')
+  // The backend flags say which server the jobs are for, so the schema check names what it will not enforce.
+  addConfigFlags(program.command('enqueue'), backendFlags)
     .description('Enqueue a job from flags, or many jobs from a JSONL file (--from)')
     .option('-i, --interrogation <key>', 'interrogation key, e.g. sw_entity_facts_v1 (default for --from lines that name none)')
     .option('--entity-type <type>', 'input.entity_type')
@@ -86,6 +88,10 @@ max_attempts, dedupe_key, run_label, delay_seconds, kind, parent_job_id.`,
           results = await holocron.enqueue(requests, {
             defaultInterrogation: flags.interrogation,
             onProgress: (written) => bar?.update(written),
+            // Keywords the target server will not enforce while decoding: said on stderr, stdout stays the result.
+            onSchemaWarnings: (warnings) => {
+              for (const line of formatSchemaWarnings(warnings)) process.stderr.write(`${line}\n`);
+            },
           });
         } catch (error) {
           // A script gets every problem (the message shows the first 20); the exit code is still 2.

@@ -1,5 +1,5 @@
 /**
- * `holocron jobs list | stats | show | retry | redrive`: inspect and manage the queue. `--json` prints
+ * `holocron jobs list | stats | show | retry | redrive | failures`: inspect and manage the queue. `--json` prints
  * the library's read models as they are (`src/read-models/`).
  */
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { jobStats } from '../../queue/job-stats.ts';
 import { redriveDeadLetters } from '../../queue/redrive-dead-letters.ts';
 import { retryJob } from '../../queue/retry-job.ts';
 import { listJobPage, readJobDetails } from '../../read-models/read-jobs.ts';
+import { failureGroupings, readFailureLedger, type FailureGrouping } from '../../read-models/failure-ledger.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { registerJobsPurgeCommand } from './jobs-purge-command.ts';
 import { formatTable, formatTime, truncate } from '../format-table.ts';
@@ -61,6 +62,61 @@ export function registerJobsCommand(program: Command): void {
                 job.lastError ? truncate(`[${job.lastErrorCode}] ${job.lastError}`, 60) : null,
               ]),
             )}\n` + (page.nextBeforeId !== null ? `More: --before-id ${page.nextBeforeId}\n` : ''),
+          );
+        }, readOnly);
+      },
+    );
+
+  jobs
+    .command('failures')
+    .description('The structured-output failure ledger: which schema fields fail validation, how often, on which model')
+    .addOption(new Option('--by <what>', 'group by schema field, model or interrogation').choices([...failureGroupings]).default('field'))
+    .option('-i, --interrogation <key>', 'only this interrogation')
+    .option('--model <name>', 'only this model')
+    .option('--run-label <label>', 'only jobs with this run label')
+    .option('--limit <n>', 'most rows (default 50)', positiveIntegerOption)
+    .option('--json', 'print JSON: { by, rows }')
+    .action(
+      async (flags: { by: FailureGrouping; interrogation?: string; model?: string; runLabel?: string; limit?: number; json?: boolean }, command: Command) => {
+        await withHolocron(contextFrom(command), async (holocron) => {
+          const ledger = await readFailureLedger(holocron.database, flags.by, {
+            interrogation: flags.interrogation,
+            model: flags.model,
+            runLabel: flags.runLabel,
+            limit: flags.limit,
+          });
+          if (flags.json) return printJson(ledger);
+          if (ledger.rows.length === 0) return void process.stdout.write('No checked answers failed validation.\n');
+          const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+          if (ledger.by === 'field') {
+            process.stdout.write(
+              `${formatTable(
+                ['interrogation', 'field', 'kind', 'keywords', 'failures', 'failed attempts', 'rate', 'by model'],
+                ledger.rows.map((row) => [
+                  row.interrogation,
+                  row.field,
+                  row.kind,
+                  row.keywords.join(',') || null,
+                  row.failures,
+                  `${row.failedAttempts}/${row.checkedAttempts}`,
+                  percent(row.rate),
+                  row.models.map((model) => `${model.model ?? '?'}: ${model.failedAttempts}/${model.checkedAttempts}`).join('; '),
+                ]),
+              )}\n`,
+            );
+            return;
+          }
+          process.stdout.write(
+            `${formatTable(
+              [ledger.by, 'failed attempts', 'rate', 'failures', 'top fields'],
+              ledger.rows.map((row) => [
+                row.key,
+                `${row.failedAttempts}/${row.checkedAttempts}`,
+                percent(row.rate),
+                row.failures,
+                row.topFields.map((field) => `${ledger.by === 'model' ? `${field.interrogation}:` : ''}${field.field} (${field.failures})`).join(', ') || null,
+              ]),
+            )}\n`,
           );
         }, readOnly);
       },

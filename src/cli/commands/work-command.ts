@@ -8,6 +8,7 @@ import { toWorkerRunSummary } from '../../read-models/worker-run-summary.ts';
 import type { WorkerMode } from '../../worker/worker.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
+import { formatSchemaWarnings } from '../../schema-checks/schema-warnings.ts';
 import { addConfigFlags, backendFlags, cacheFlags, generationFlags, ollamaFlags, workerFlags } from '../config-flags.ts';
 
 interface WorkFlags {
@@ -69,6 +70,11 @@ export function registerWorkCommand(program: Command): void {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
+        // Interrogations from a folder: say which of their schema keywords the endpoints will not enforce while decoding.
+        const ownInterrogations = holocron.registry.list().filter((interrogation) => interrogation.source !== 'builtin').map((interrogation) => interrogation.key);
+        if (ownInterrogations.length > 0) {
+          for (const line of formatSchemaWarnings(holocron.schemaWarnings({ interrogations: ownInterrogations }))) context.logger.warn(line.replace(/^warning: /, ''));
+        }
         context.logger.info(
           {
             mode,

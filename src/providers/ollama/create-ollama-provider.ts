@@ -39,6 +39,7 @@ import {
   type OllamaTagsResponse,
 } from './ollama-wire-schemas.ts';
 import { readNdjsonStream } from './read-ndjson-stream.ts';
+import { schemaSupportFor } from '../schema-support.ts';
 import { abandonOnAbort } from '../../support/abandon-on-abort.ts';
 
 export interface OllamaProviderSettings {
@@ -290,6 +291,7 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
     chat,
     describeModel,
     close: () => (closed ??= transport.close()),
+    schemaSupport: schemaSupportFor('ollama'),
   };
 }
 

@@ -34,6 +34,7 @@ import { abandonOnAbort } from '../../support/abandon-on-abort.ts';
 import { openAiStatusCallError, readOpenAiErrorBody } from './openai-call-errors.ts';
 import { openAiChatResponseSchema, openAiModelsResponseSchema, type OpenAiChatResponse } from './openai-wire-schemas.ts';
 import { readSseStream } from './read-sse-stream.ts';
+import { schemaSupportFor } from '../schema-support.ts';
 
 /** Which server speaks the protocol: it decides what the schema check expects it to enforce (see schema-support.ts). */
 export const openAiServerFlavors = ['llama-server', 'vllm', 'openai', 'ollama', 'other'] as const;
@@ -232,6 +233,7 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
     chat,
     describeModel,
     close: () => (closed ??= transport.close()),
+    schemaSupport: schemaSupportFor('openai', settings.server ?? 'other', strict),
   };
 }
 
