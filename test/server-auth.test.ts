@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkServeSafety, isLoopbackHost, ServeRefusedError } from '../src/server/start-server.ts';
+import { dashboardRoutes } from '../src/dashboard/dashboard-routes.ts';
+import { checkServeSafety, isLoopbackHost, ServeRefusedError, startServer } from '../src/server/start-server.ts';
 import { createServerFixture, postJson, type ServerFixture } from './support/server-fixture.ts';
 import { makeTempDirectory } from './support/test-databases.ts';
 
@@ -76,6 +77,24 @@ describe('HTTP API auth and CSRF', () => {
     assert.throws(() => checkServeSafety('127.0.0.1', { readToken }), /without HOLOCRON_API_TOKEN/);
     assert.doesNotThrow(() => checkServeSafety('0.0.0.0', { token }));
     assert.doesNotThrow(() => checkServeSafety('127.0.0.1', {}));
+  });
+
+  it('serves over real HTTP on a free port, the dashboard at / and the API beside it', async () => {
+    const server = await startServer({ holocron: fixture.holocron, port: 0, dashboard: dashboardRoutes(), logError: () => undefined });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = await fetch(`${server.url}/api/health`);
+      assert.equal(health.status, 200);
+      const page = await fetch(`${server.url}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      const events = await fetch(`${server.url}/api/events`);
+      assert.equal(events.status, 200);
+      void events.body?.cancel();
+    } finally {
+      await server.close();
+    }
+    await assert.rejects(startServer({ holocron: fixture.holocron, host: '0.0.0.0', port: 0 }), ServeRefusedError);
   });
 
   it('`holocron serve --host 0.0.0.0` without a token refuses to start, exit 2', async () => {

@@ -28,8 +28,16 @@ async function scannedJobs(database: HolocronDatabase) {
 }
 
 async function countedAttempts(database: HolocronDatabase) {
-  return (await readAttemptCounts(database)).map((row) => `${row.status} ${row.endpointId ?? '-'} ${row.errorCode ?? '-'} ${row.attempts} ${row.promptTokens} ${row.completionTokens} ${row.durationMs}`).sort();
+  // Summed over duration classes, to compare with the scan below.
+  const merged = new Map<string, number[]>();
+  for (const row of await readAttemptCounts(database)) {
+    const key = `${row.status} ${row.endpointId ?? "-"} ${row.errorCode ?? "-"}`;
+    const sums = merged.get(key) ?? [0, 0, 0, 0];
+    merged.set(key, [sums[0]! + row.attempts, sums[1]! + row.promptTokens, sums[2]! + row.completionTokens, sums[3]! + row.durationMs]);
+  }
+  return [...merged].map(([key, sums]) => `${key} ${sums.join(" ")}`).sort();
 }
+
 
 async function scannedAttempts(database: HolocronDatabase) {
   const { rows } = await sql<{ status: string; endpoint: string | null; code: string | null; n: number; p: number; c: number; d: number }>`

@@ -9,6 +9,7 @@ import { createQueueMigration } from './migrations/0001-create-queue.ts';
 import { jobKindsAndOutputsMigration } from './migrations/0002-job-kinds-and-outputs.ts';
 import { attemptEndpointMigration } from './migrations/0003-attempt-endpoint.ts';
 import { statusCountsMigration } from './migrations/0007-status-counts.ts';
+import { attemptDurationClassesMigration } from './migrations/0008-attempt-duration-classes.ts';
 import { reproducibilityQueueMigration } from './migrations/0006-reproducibility.ts';
 
 export function queueMigrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -19,5 +20,6 @@ export function queueMigrations(adapter: DialectAdapter): Record<string, Migrati
     'queue/0006-reproducibility': reproducibilityQueueMigration(),
     // 0004–0006 are reserved (backpressure, backends, reproducibility); areas' numbers may land out of order.
     'queue/0007-status-counts': statusCountsMigration(adapter),
+    'queue/0008-attempt-duration-classes': attemptDurationClassesMigration(adapter),
   };
 }

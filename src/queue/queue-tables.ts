@@ -158,6 +158,8 @@ export interface QueueAttemptCountsTable {
   status: RunStatus;
   endpoint_id: string;
   error_code: string;
+  /** Duration class upper bound in seconds, as text ('0.5', '+Inf'). */
+  duration_le: string;
   attempts: number;
   prompt_tokens: number;
   completion_tokens: number;

@@ -3,7 +3,7 @@
  * code), attempts by status, endpoint and error code with their token and duration sums — kept by
  * triggers in the same transaction as every insert, status change and delete
  * (src/database/dialects/maintained-counts.ts), so reading them never scans `jobs` or `runs`.
- * Tables: `queue_status_counts`, `queue_attempt_counts` (migration queue/0007).
+ * Tables: `queue_status_counts`, `queue_attempt_counts` (migrations queue/0007, queue/0008).
  */
 import { sql } from 'kysely';
 import type { MaintainedCountsSpec } from '../database/dialects/maintained-counts.ts';
@@ -24,7 +24,8 @@ export const jobCountsSpec: MaintainedCountsSpec = {
   watchedColumns: ['status', 'interrogation_key', 'last_error_code'],
 };
 
-export const attemptCountsSpec: MaintainedCountsSpec = {
+/** queue/0007's attempt counts (kept as they were: queue/0008 replaces them with `attemptCountsSpec`). */
+export const attemptCountsSpecV1: MaintainedCountsSpec = {
   name: 'runs_status_counts',
   table: 'runs',
   countsTable: 'queue_attempt_counts',
@@ -42,6 +43,19 @@ export const attemptCountsSpec: MaintainedCountsSpec = {
   watchedColumns: ['status', 'endpoint_id', 'error_code', 'prompt_tokens', 'completion_tokens', 'duration_ms'],
 };
 
+/**
+ * Upper bounds (seconds) of the attempt duration classes: the Prometheus histogram's buckets
+ * (`holocron_attempt_duration_seconds`), exact and cumulative because they are counted in SQL.
+ */
+export const durationBucketsSeconds = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
+
+const durationClass = `case ${durationBucketsSeconds.map((le) => `when coalesce($.duration_ms, 0) <= ${le * 1000} then '${le}'`).join(' ')} else '+Inf' end`;
+
+export const attemptCountsSpec: MaintainedCountsSpec = {
+  ...attemptCountsSpecV1,
+  keys: [...attemptCountsSpecV1.keys, { name: 'duration_le', expression: durationClass }],
+};
+
 export interface JobCount {
   interrogationKey: string;
   status: JobStatus;
@@ -55,6 +69,8 @@ export interface AttemptCount {
   /** null: the attempt recorded no endpoint. */
   endpointId: string | null;
   errorCode: string | null;
+  /** The duration class's upper bound in seconds ('0.5', …, '+Inf'). */
+  durationLe: string;
   attempts: number;
   promptTokens: number;
   completionTokens: number;
@@ -88,10 +104,10 @@ export async function readJobCounts(database: HolocronDatabase): Promise<JobCoun
 export async function readAttemptCounts(database: HolocronDatabase): Promise<AttemptCount[]> {
   const { db } = database;
   const read = () =>
-    sql<{ status: RunStatus; endpoint_id: string; error_code: string; attempts: number; prompt_tokens: number; completion_tokens: number; duration_ms: number; deltas: number }>`
-      select status, endpoint_id, error_code, sum(attempts) as attempts, sum(prompt_tokens) as prompt_tokens,
+    sql<{ status: RunStatus; endpoint_id: string; error_code: string; duration_le: string; attempts: number; prompt_tokens: number; completion_tokens: number; duration_ms: number; deltas: number }>`
+      select status, endpoint_id, error_code, duration_le, sum(attempts) as attempts, sum(prompt_tokens) as prompt_tokens,
         sum(completion_tokens) as completion_tokens, sum(duration_ms) as duration_ms, count(*) as deltas
-      from queue_attempt_counts group by status, endpoint_id, error_code`.execute(db);
+      from queue_attempt_counts group by status, endpoint_id, error_code, duration_le`.execute(db);
   let { rows } = await read();
   if (rows.reduce((total, row) => total + Number(row.deltas), 0) > compactAbove) {
     await database.adapter.maintainedCounts.compact(db, attemptCountsSpec);
@@ -103,6 +119,7 @@ export async function readAttemptCounts(database: HolocronDatabase): Promise<Att
       status: row.status,
       endpointId: row.endpoint_id === '' ? null : row.endpoint_id,
       errorCode: row.error_code === '' ? null : row.error_code,
+      durationLe: row.duration_le,
       attempts: Number(row.attempts),
       promptTokens: Number(row.prompt_tokens),
       completionTokens: Number(row.completion_tokens),

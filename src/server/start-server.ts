@@ -7,6 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Holocron } from '../holocron.ts';
 import { createServerApp } from './create-server-app.ts';
+import { createLiveEvents } from './live-events.ts';
 import type { ServerAuth } from './request-auth.ts';
 
 export const defaultHost = '127.0.0.1';
@@ -64,7 +65,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const host = options.host ?? defaultHost;
   const auth = options.auth ?? {};
   checkServeSafety(host, auth);
-  const app = createServerApp({ holocron: options.holocron, auth, dashboard: options.dashboard, version: options.version, logError: options.logError });
+  const live = createLiveEvents(options.holocron, { onError: options.logError });
+  const app = createServerApp({ holocron: options.holocron, auth, dashboard: options.dashboard, version: options.version, logError: options.logError, live });
   const server: ServerType = await new Promise((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? defaultPort }, () => resolve(started));
     started.once('error', reject);
@@ -77,6 +79,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        live.close();
         // Open event streams would hold the server open: end every connection.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close((error) => (error ? reject(error) : resolve()));

@@ -5,18 +5,18 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectAdapter } from '../../database/dialects/dialect-adapter.ts';
-import { attemptCountsSpec, jobCountsSpec } from '../status-counts.ts';
+import { attemptCountsSpecV1, jobCountsSpec } from '../status-counts.ts';
 
 export function statusCountsMigration(adapter: DialectAdapter): Migration {
   return {
     async up(db: Kysely<any>) {
       await adapter.maintainedCounts.create(db, jobCountsSpec);
-      await adapter.maintainedCounts.create(db, attemptCountsSpec);
+      await adapter.maintainedCounts.create(db, attemptCountsSpecV1);
       await sql`create index runs_completed_index on runs (completed_at)`.execute(db);
     },
     async down(db: Kysely<any>) {
       await sql`drop index runs_completed_index`.execute(db);
-      await adapter.maintainedCounts.drop(db, attemptCountsSpec);
+      await adapter.maintainedCounts.drop(db, attemptCountsSpecV1);
       await adapter.maintainedCounts.drop(db, jobCountsSpec);
     },
   };
