@@ -18,6 +18,7 @@ import { createInterrogationJobKind, fallbackModel } from './pipeline/create-int
 import { createFailuresRecordHook } from './failures/failures-record-hook.ts';
 import { schemaWarnings, type SchemaTarget, type SchemaWarning } from './schema-checks/schema-warnings.ts';
 import { createDocumentsRecordHook } from './pipelines/documents-record-hook.ts';
+import { generationOf } from './pipelines/current-definitions.ts';
 import { createEvaluationRecordHook } from './evaluations/queue/evaluation-record-hook.ts';
 import { createReplayJobKind } from './reproducibility/replay-attempt.ts';
 import { composeRecordHooks, createReproducibilityRecordHook } from './reproducibility/reproducibility-record-hook.ts';
@@ -157,11 +158,7 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         lake,
         evidence: config.evidence,
         model: config.ollama.model,
-        generation: {
-          temperature: config.ollama.temperature,
-          seed: config.ollama.seed ?? undefined,
-          maxOutputTokens: config.ollama.numPredict ?? undefined,
-        },
+        generation: generationOf(config),
         cache: { database, mode: config.cache.mode, nondeterministic: config.cache.nondeterministic },
       });
       const onRecorded = composeRecordHooks(

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backfillLegacy } from '../src/documents/backfill-legacy.ts';
+import { documentLineage } from '../src/documents/document-lineage.ts';
 import { latestDocument } from '../src/documents/latest-document.ts';
 import { listDocuments } from '../src/documents/list-documents.ts';
 import { runCli } from './support/cli-process.ts';
@@ -137,6 +138,49 @@ for (const dialect of dialects) {
       const combo2 = await listDocuments(test.database, { taskId: 'combo2_tplA_llama' });
       assert.equal(combo2.length, 2);
       assert.equal(combo2[0]!.lineage_prev_doc_id, combo2[1]!.doc_id);
+    });
+
+    it('essays and evaluations are linked to their parents by the layout’s task-id references; every folder has extras/', async () => {
+      const root = path.join(workspace, 'linked');
+      const files: Record<string, string> = {
+        '3_generation/draft_responses_raw/c7_tplA_llama_v1.txt': 'draft, first',
+        '3_generation/draft_responses_raw/c7_tplA_llama_v2.txt': 'draft, second',
+        '3_generation/draft_responses/c7_tplA_llama.txt': 'draft parsed',
+        '3_generation/essay_responses_raw/c7_tplA_llama_essayB_v1.txt': 'essay from the draft',
+        '4_evaluation/evaluation_responses/c7_tplA_llama_essayB__rubric1__qwen.txt': 'score: 9',
+        '3_generation/essay_responses_raw/nobody_essayB_v1.txt': 'an essay with no draft',
+      };
+      for (const [relative, content] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+        fs.writeFileSync(path.join(root, relative), content);
+      }
+      // Evaluations and essays first, drafts in a later run: the first links what it can and says what it could not.
+      const early = await backfillLegacy(test.database, { dataRoot: root, lakeRoot, stages: ['essay', 'evaluation'], runLabel: 'bf-links', batchSize: 1 });
+      assert.equal(early.added, 3);
+      const unlinkedEssay = await latestDocument(test.database, { taskId: 'c7_tplA_llama_essayB' });
+      assert.equal(unlinkedEssay!.parent_doc_id, null, 'its draft is not indexed yet');
+      assert.equal((JSON.parse(unlinkedEssay!.meta_small!) as { parent_task: string }).parent_task, 'draft/c7_tplA_llama');
+      const evaluation = await latestDocument(test.database, { taskId: 'c7_tplA_llama_essayB__rubric1__qwen' });
+      assert.equal(evaluation!.parent_doc_id, unlinkedEssay!.doc_id, 'an evaluation judges the essay whose task id prefixes its own');
+
+      // All stages on a fresh index (PostgreSQL/SQLite alike): the essay's parent is the draft's latest version.
+      const other = await createTestDatabase(dialect);
+      try {
+        const report = await backfillLegacy(other.database, { dataRoot: root, lakeRoot: path.join(workspace, 'lake-linked'), stages: ['draft', 'essay', 'evaluation'], runLabel: 'bf-links' });
+        assert.equal(report.added, 5);
+        const draft = await latestDocument(other.database, { taskId: 'c7_tplA_llama', stage: 'draft' });
+        const essay = await latestDocument(other.database, { taskId: 'c7_tplA_llama_essayB' });
+        const judged = await latestDocument(other.database, { taskId: 'c7_tplA_llama_essayB__rubric1__qwen' });
+        assert.equal(essay!.parent_doc_id, draft!.doc_id);
+        assert.equal(JSON.parse(draft!.meta_small!).raw_version, 2);
+        assert.equal(judged!.parent_doc_id, essay!.doc_id);
+        assert.equal((await latestDocument(other.database, { taskId: 'nobody_essayB' }))!.parent_doc_id, null);
+        const lineage = await documentLineage(other.database, judged!.doc_id);
+        assert.deepEqual(lineage!.ancestors.map((row) => row.stage), ['draft', 'essay']);
+        for (const row of [draft!, essay!, judged!]) assert.ok(fs.statSync(path.join(workspace, 'lake-linked', row.doc_dir, 'extras')).isDirectory());
+      } finally {
+        await other.destroy();
+      }
     });
   });
 }

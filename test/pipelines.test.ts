@@ -17,6 +17,7 @@ import { createInterrogationHandler } from '../src/pipeline/create-interrogation
 import { createDocumentsRecordHook } from '../src/pipelines/documents-record-hook.ts';
 import { parsePipeline } from '../src/pipelines/pipeline-definition.ts';
 import { pipelineStatus } from '../src/pipelines/pipeline-status.ts';
+import { currentDefinitions, generationOf } from '../src/pipelines/current-definitions.ts';
 import { rebuildStale } from '../src/pipelines/rebuild-stale.ts';
 import { starWarsPipelineFile } from '../src/pipelines/star-wars-pipeline.ts';
 import { startPipelineRun } from '../src/pipelines/start-pipeline-run.ts';
@@ -126,7 +127,7 @@ for (const dialect of dialects) {
         // The essay is free text: raw.txt and, through its parser, parsed.txt, beside the attempt's request and prompt.
         const lake = path.join(workspace, 'lake');
         const essayFiles = fs.readdirSync(path.join(lake, essay!.doc_dir)).sort();
-        assert.deepEqual(essayFiles, ['evidence.json', 'metadata.json', 'parsed.txt', 'prompt.txt', 'raw.txt', 'request.json', 'response.json', 'response.ndjson']);
+        assert.deepEqual(essayFiles, ['evidence.json', 'extras', 'metadata.json', 'parsed.txt', 'prompt.txt', 'raw.txt', 'request.json', 'response.json', 'response.ndjson']);
         assert.equal(essay!.parser, 'strip-preamble');
         assert.equal(essay!.schema_hash, null);
         const request = JSON.parse(fs.readFileSync(path.join(lake, essay!.doc_dir, 'request.json'), 'utf8')) as { wire: { body: Record<string, unknown> } | null };
@@ -257,6 +258,17 @@ for (const dialect of dialects) {
         const reviews = await listDocuments(second.database, { runLabel: 'drafts', stage: 'review' });
         assert.equal(reviews.length, 4);
         assert.ok(drafts.slice(0, 2).some((draft) => draft.doc_id === reviews[0]!.parent_doc_id));
+        // The options each document recorded against what a worker with this configuration would send:
+        // the same configuration, nothing stale; another temperature, every current document is.
+        const generation = generationOf(second.config);
+        assert.deepEqual(await findStaleDocuments(second.database, { runLabel: 'drafts', definitionOf: currentDefinitions(second.registry, generation) }), []);
+        const warmer = await findStaleDocuments(second.database, { runLabel: 'drafts', definitionOf: currentDefinitions(second.registry, { ...generation, temperature: 0.9 }) });
+        assert.deepEqual(warmer.map((entry) => [entry.document.stage, entry.reasons]), [
+          ['draft', ['options_changed']],
+          ['draft', ['options_changed']],
+          ['review', ['options_changed', 'ancestor_stale']],
+          ['review', ['options_changed', 'ancestor_stale']],
+        ]);
       } finally {
         await second.close();
       }

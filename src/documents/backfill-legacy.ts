@@ -2,7 +2,7 @@
  * Brings a legacy tree into the documents index without touching it: one document per raw version of a
  * task (oldest first, each superseding the one before), the parsed file attached to the latest raw
  * only, a parsed-only task as a single document. Each document gets a folder in the lake,
- * `docs/<stage>/<doc_id>/` with `raw.txt`, `parsed.txt`, `metadata.json` (copied, or hard-linked with
+ * `docs/<stage>/<doc_id>/` with `raw.txt`, `parsed.txt`, `metadata.json`, `extras/` (copied, or hard-linked with
  * `link` when the file system allows), written whole before its row is inserted (one transaction per
  * batch of rows, so a row never points at a folder that is not complete).
  *
@@ -18,7 +18,7 @@ import type { HolocronDatabase } from '../database/open-database.ts';
 import { chunk } from '../queue/chunk.ts';
 import { docIdAlphabet, docIdLength } from './doc-id.ts';
 import { insertDocuments, type NewDocument } from './insert-documents.ts';
-import { scanLegacyTree, type LegacyProblem, type LegacyStage, type LegacyTask } from './legacy-layout.ts';
+import { latestLegacyPath, legacyParentStages, legacyParentTask, legacyStages, scanLegacyTree, type LegacyProblem, type LegacyStage, type LegacyTask } from './legacy-layout.ts';
 import { logicalKeyId } from './logical-key.ts';
 
 export interface BackfillOptions {
@@ -61,13 +61,25 @@ interface PlannedDocument {
   /** The legacy file that identifies this document (its raw file, or the parsed file). */
   legacyPath: string;
   versions: number;
+  /** The parent task's current document (its legacy file), by the layout's references. */
+  parent: { stage: LegacyStage; taskId: string; legacyPath: string } | null;
 }
 
 export async function backfillLegacy(database: HolocronDatabase | null, options: BackfillOptions): Promise<BackfillReport> {
   const dataRoot = path.resolve(options.dataRoot);
   if (!fs.existsSync(dataRoot) || !fs.statSync(dataRoot).isDirectory()) throw new BackfillError(`The data root ${options.dataRoot} is not a folder.`);
-  const scan = scanLegacyTree(dataRoot, options.stages);
-  const planned = plan(scan.tasks);
+  // Parents first (drafts, then essays, then evaluations), so a child's parent row exists before it.
+  const stages = legacyStages.filter((stage) => options.stages.includes(stage));
+  const scan = scanLegacyTree(dataRoot, stages);
+  // The stages documents come from are read too (for the references), even when not backfilled now.
+  const parentStages = [...new Set(stages.flatMap((stage) => legacyParentStages[stage]))].filter((stage) => !stages.includes(stage));
+  const tasksByStage = new Map<LegacyStage, Map<string, LegacyTask>>();
+  for (const task of [...scan.tasks, ...scanLegacyTree(dataRoot, parentStages).tasks]) {
+    let byId = tasksByStage.get(task.stage);
+    if (!byId) tasksByStage.set(task.stage, (byId = new Map()));
+    byId.set(task.taskId, task);
+  }
+  const planned = plan(scan.tasks, tasksByStage);
   if (!database && !options.dryRun) throw new BackfillError('A backfill that writes needs a database.');
   // No database (a dry run before the index exists): nothing is indexed yet.
   const indexed = database ? await alreadyIndexed(database, planned.map((document) => document.legacyPath)) : new Set<string>();
@@ -92,11 +104,17 @@ export async function backfillLegacy(database: HolocronDatabase | null, options:
   }
   const lakeRoot = path.resolve(options.lakeRoot);
   let done = 0;
+  // legacy file → doc_id, of the documents this run wrote (parents resolve from here, else from the index).
+  const docIds = new Map<string, string>();
   for (const batch of chunk(todo, options.batchSize ?? 500)) {
+    const parents = await resolveParents(database!, batch, docIds);
     const rows: NewDocument[] = [];
     for (const document of batch) {
-      const row = writeDocument(dataRoot, lakeRoot, document, options, report);
-      if (row) rows.push(row);
+      const row = writeDocument(dataRoot, lakeRoot, document, options, report, document.parent ? (docIds.get(document.parent.legacyPath) ?? parents.get(document.parent.legacyPath) ?? null) : null);
+      if (row) {
+        rows.push(row);
+        docIds.set(document.legacyPath, row.doc_id);
+      }
     }
     const { db, adapter } = database!;
     const inserted = await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, rows));
@@ -112,19 +130,39 @@ export class BackfillError extends Error {
   override readonly name = 'BackfillError';
 }
 
-function plan(tasks: readonly LegacyTask[]): PlannedDocument[] {
+function plan(tasks: readonly LegacyTask[], tasksByStage: ReadonlyMap<LegacyStage, ReadonlyMap<string, LegacyTask>>): PlannedDocument[] {
   const documents: PlannedDocument[] = [];
   for (const task of tasks) {
+    const parentTask = legacyParentTask(task, tasksByStage);
+    const parent = parentTask ? { stage: parentTask.stage, taskId: parentTask.taskId, legacyPath: latestLegacyPath(parentTask) } : null;
     if (task.raw.length === 0) {
-      documents.push({ task, raw: null, parsed: task.parsed, legacyPath: task.parsed!, versions: 0 });
+      documents.push({ task, raw: null, parsed: task.parsed, legacyPath: task.parsed!, versions: 0, parent });
       continue;
     }
     task.raw.forEach((raw, index) => {
       const latest = index === task.raw.length - 1;
-      documents.push({ task, raw, parsed: latest ? task.parsed : null, legacyPath: raw.path, versions: task.raw.length });
+      documents.push({ task, raw, parsed: latest ? task.parsed : null, legacyPath: raw.path, versions: task.raw.length, parent });
     });
   }
   return documents;
+}
+
+/** The doc_ids of a batch's parents: written by this run, or indexed before (by their legacy file). */
+async function resolveParents(database: HolocronDatabase, batch: readonly PlannedDocument[], written: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const missing = new Set<string>();
+  for (const document of batch) {
+    if (!document.parent) continue;
+    const id = written.get(document.parent.legacyPath);
+    if (id) found.set(document.parent.legacyPath, id);
+    else missing.add(document.parent.legacyPath);
+  }
+  const { db, adapter } = database;
+  for (const part of chunk([...missing], 5000)) {
+    const rows = await db.selectFrom('documents').select(['legacy_path', 'doc_id']).where(adapter.inList('legacy_path', part, 'text')).execute();
+    for (const row of rows) found.set(row.legacy_path!, row.doc_id);
+  }
+  return found;
 }
 
 async function alreadyIndexed(database: HolocronDatabase, legacyPaths: readonly string[]): Promise<Set<string>> {
@@ -144,6 +182,7 @@ function writeDocument(
   document: PlannedDocument,
   options: BackfillOptions,
   report: BackfillReport,
+  parentDocId: string | null,
 ): NewDocument | null {
   let raw: Buffer | null = null;
   let parsed: Buffer | null = null;
@@ -173,10 +212,12 @@ function writeDocument(
     raw_version: document.raw?.version ?? null,
     parsed_source: document.parsed,
     versions_of_task: document.versions,
+    // The reference the parent was found by (kept when the parent is not indexed yet, to say why it is unlinked).
+    ...(document.parent ? { parent_task: `${document.parent.stage}/${document.parent.taskId}`, parent_source: document.parent.legacyPath } : {}),
   };
   // The folder is named by its (derived) doc_id and written before its row exists: a run cut short
   // leaves a folder no row points at, which the next run writes again and indexes.
-  fs.mkdirSync(finalDir, { recursive: true });
+  fs.mkdirSync(path.join(finalDir, 'extras'), { recursive: true });
   if (document.raw) place(path.join(dataRoot, document.raw.path), raw!, path.join(finalDir, 'raw.txt'), options.link, report);
   if (document.parsed && parsed) place(path.join(dataRoot, document.parsed), parsed, path.join(finalDir, 'parsed.txt'), options.link, report);
   const metadata = { ...provenance, raw_sha256: rawSha, parsed_sha256: parsedSha, task_id: taskId, stage };
@@ -188,6 +229,7 @@ function writeDocument(
     stage,
     task_id: taskId,
     source_id: taskId,
+    parent_doc_id: parentDocId,
     run_label: options.runLabel,
     status: 'ok',
     created_at: Date.now(),

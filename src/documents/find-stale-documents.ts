@@ -4,7 +4,9 @@
  * stale; older attempts are superseded, not stale. A current document is stale when:
  * - `newer_parent`: its parent has a newer successful attempt (same logical key, a later row);
  * - `template_changed` / `schema_changed` / `options_changed`: the stage's template, output schema or
- *   options hash now differs from the one it was made with (the caller says what is current);
+ *   the options an attempt would send now (the configuration's generation options under the
+ *   interrogation's own) differ from what it recorded (the caller says what is current:
+ *   `currentDefinitions`, src/pipelines/current-definitions.ts);
  * - `model_changed`: its model's digest differs from the current one (the caller's, else the newest
  *   digest any document of that model records);
  * - `ancestor_stale`: its parent is itself stale — rebuilding the parent makes this one outdated too.
@@ -79,7 +81,8 @@ export async function findStaleDocuments(database: HolocronDatabase, context: St
     if (definition) {
       if (document.template_hash !== definition.templateHash) stale.reasons.push('template_changed');
       if (document.schema_hash !== definition.schemaHash) stale.reasons.push('schema_changed');
-      if (definition.optionsHash !== undefined && document.options_hash !== definition.optionsHash) stale.reasons.push('options_changed');
+      // Options are compared when the document recorded them (a backfilled one did not).
+      if (definition.optionsHash !== undefined && document.options_hash !== null && document.options_hash !== definition.optionsHash) stale.reasons.push('options_changed');
     }
     const digest = document.model_id ? newestDigest.get(document.model_id) : undefined;
     if (digest && document.model_digest && digest !== document.model_digest) stale.reasons.push('model_changed');

@@ -19,6 +19,14 @@ export function schemaHashOf(interrogation: Interrogation): string | null {
   return interrogation.outputSchema ? contentHash(interrogation.outputSchema) : null;
 }
 
-export function currentDefinitionOf(interrogation: Interrogation): CurrentDefinition {
-  return { templateHash: templateHashOf(interrogation), schemaHash: schemaHashOf(interrogation) };
+/**
+ * What a stage's documents would be made with now. With `options` (what an attempt would record now:
+ * src/pipeline/create-interrogation-handler.ts `recordedOptions`), the options are compared too.
+ */
+export function currentDefinitionOf(interrogation: Interrogation, options?: unknown): CurrentDefinition {
+  return {
+    templateHash: templateHashOf(interrogation),
+    schemaHash: schemaHashOf(interrogation),
+    ...(options !== undefined ? { optionsHash: options === null ? null : contentHash(options) } : {}),
+  };
 }

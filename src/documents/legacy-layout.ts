@@ -127,3 +127,34 @@ function listFolder(dataRoot: string, folder: string, problems: LegacyProblem[])
   }
   return names.sort();
 }
+
+/** Which stages a stage's documents come from: an essay is written from a draft; an evaluation judges an essay (or a draft). */
+export const legacyParentStages: Record<LegacyStage, readonly LegacyStage[]> = { draft: [], essay: ['draft'], evaluation: ['essay', 'draft'] };
+
+/**
+ * The legacy layout's references: a task id is its parent's task id with the child's own parts
+ * appended (`<draft task>_<essay template>…`, `<essay task>__<evaluation template>__<model>`). The parent
+ * is the task of a parent stage whose id is the longest prefix of this one that ends where a separator
+ * (`_`, `-`, `.`) begins — so `combo1_tplA_llama_essayB` is written from draft `combo1_tplA_llama`.
+ */
+export function legacyParentTask(task: Pick<LegacyTask, 'stage' | 'taskId'>, tasksByStage: ReadonlyMap<LegacyStage, ReadonlyMap<string, LegacyTask>>): LegacyTask | null {
+  const stages = legacyParentStages[task.stage];
+  if (stages.length === 0) return null;
+  const id = task.taskId;
+  for (let cut = id.length - 1; cut > 0; cut -= 1) {
+    if (!separators.has(id[cut]!) || separators.has(id[cut - 1]!)) continue;
+    const prefix = id.slice(0, cut);
+    for (const stage of stages) {
+      const parent = tasksByStage.get(stage)?.get(prefix);
+      if (parent) return parent;
+    }
+  }
+  return null;
+}
+
+const separators = new Set(['_', '-', '.']);
+
+/** The legacy file of a task's current document: its latest raw version, else its parsed file. */
+export function latestLegacyPath(task: LegacyTask): string {
+  return task.raw.length > 0 ? task.raw[task.raw.length - 1]!.path : task.parsed!;
+}

@@ -57,6 +57,9 @@ export function writeAttemptFolder(
   const staging = path.join(dayDirectory, `.incoming-${runId}-${process.pid}-${threadId}-${++state.staged}`);
   fs.mkdirSync(staging);
   try {
+    // A document's folder has room for more artifacts (attachments, traces, a parser's intermediate
+    // output): `extras/`, empty until something is put there.
+    fs.mkdirSync(path.join(staging, 'extras'));
     const artifacts: ArtifactRecord[] = files.map((file) => {
       const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
       fs.writeFileSync(path.join(staging, file.name), bytes);

@@ -95,11 +95,11 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
         model: job.modelHint ?? options.model ?? interrogation.defaults.model ?? fallbackModel,
         messages: prompt.messages,
         schema: interrogation.outputSchema,
-        options: generationOptions(interrogation, options),
+        options: generationOptions(interrogation, options.generation),
         ...(providerOptions === undefined ? {} : { providerOptions }),
       };
       record.modelName = request.model;
-      record.options = providerOptions === undefined ? request.options : { ...request.options, providerOptions };
+      record.options = recordedOptions(interrogation, options.generation);
 
       // Reproducibility: the definition and fingerprint of the call, or an identical call's answer from the cache.
       const step = { job, interrogation, request, record, providers, signal: context.signal };
@@ -242,9 +242,20 @@ function previousFailureOf(job: ClaimedJob): PreviousFailure | undefined {
   return kind ? { kind, message: job.previousError!.message } : undefined;
 }
 
-function generationOptions(interrogation: Interrogation, options: InterrogationHandlerOptions): GenerationOptions {
-  const configured = Object.fromEntries(Object.entries(options.generation).filter(([, value]) => value !== undefined));
+function generationOptions(interrogation: Interrogation, generation: GenerationOptions): GenerationOptions {
+  const configured = Object.fromEntries(Object.entries(generation).filter(([, value]) => value !== undefined));
   return { ...configured, ...interrogation.defaults.options };
+}
+
+/**
+ * The options an attempt of this interrogation records (`runs.options`; their hash is a document's
+ * `options_hash`): the configuration's generation options under the interrogation's own, and its
+ * provider options. Staleness compares a document's with what this gives now.
+ */
+export function recordedOptions(interrogation: Interrogation, generation: GenerationOptions): unknown {
+  const options = generationOptions(interrogation, generation);
+  const providerOptions = interrogation.defaults.providerOptions;
+  return providerOptions === undefined ? options : { ...options, providerOptions };
 }
 
 function describeInto(record: HandlerRecord, model: ModelDescription): void {

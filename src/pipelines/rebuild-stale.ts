@@ -9,6 +9,8 @@
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { findStaleDocuments, type StaleDocument } from '../documents/find-stale-documents.ts';
 import { currentDefinitionOf } from '../documents/interrogation-hashes.ts';
+import type { GenerationOptions } from '../providers/llm-provider.ts';
+import { currentDefinitions } from './current-definitions.ts';
 import { databaseNow } from '../queue/database-now.ts';
 import type { PipelineDefinition } from './pipeline-definition.ts';
 import { makeTasks, type TaskPlan, type TaskSettings } from './pipeline-tasks.ts';
@@ -29,13 +31,14 @@ export interface RebuildReport {
 export async function rebuildStale(
   database: HolocronDatabase,
   settings: TaskSettings,
-  options: { runLabel?: string; dryRun?: boolean } = {},
+  options: { runLabel?: string; dryRun?: boolean; generation?: GenerationOptions } = {},
 ): Promise<RebuildReport> {
   const { db, adapter } = database;
   const registry = settings.registry;
   const stale = await findStaleDocuments(database, {
     runLabel: options.runLabel,
-    definitionOf: (template) => (registry.has(template) ? currentDefinitionOf(registry.get(template)) : undefined),
+    // Without the configuration's generation options, templates and schemas are compared, not options.
+    definitionOf: options.generation ? currentDefinitions(registry, options.generation) : (template) => (registry.has(template) ? currentDefinitionOf(registry.get(template)) : undefined),
   });
   const report: RebuildReport = { dryRun: Boolean(options.dryRun), stale, rebuilt: [], followParent: [], notFromPipeline: [], enqueued: 0 };
   const roots = stale.filter((entry) => entry.reasons.some((reason) => reason !== 'ancestor_stale'));

@@ -10,7 +10,7 @@ import { documentUsage } from '../../documents/document-usage.ts';
 import { documentStatuses, type DocumentRow, type DocumentStatus } from '../../documents/documents-tables.ts';
 import { findStaleDocuments } from '../../documents/find-stale-documents.ts';
 import { getDocument } from '../../documents/get-document.ts';
-import { currentDefinitionOf } from '../../documents/interrogation-hashes.ts';
+import { currentDefinitions, generationOf } from '../../pipelines/current-definitions.ts';
 import { latestDocument, type LatestDocumentQuery } from '../../documents/latest-document.ts';
 import { legacyStages, type LegacyStage } from '../../documents/legacy-layout.ts';
 import { listDocuments } from '../../documents/list-documents.ts';
@@ -129,7 +129,7 @@ export function registerDocsCommand(program: Command): void {
               await findStaleDocuments(holocron.database, {
                 runLabel: flags.runLabel,
                 stage: flags.stage,
-                definitionOf: (template) => (registry.has(template) ? currentDefinitionOf(registry.get(template)) : undefined),
+                definitionOf: currentDefinitions(registry, generationOf(holocron.config)),
               })
             ).slice(0, flags.limit);
             if (flags.json) return printJson(stale.map((entry) => ({ ...entry, document: documentJson(entry.document) })));

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Holocron } from '../../holocron.ts';
 import { loadPipelineFile, parsePipeline, PipelineFileError, type PipelineDefinition } from '../../pipelines/pipeline-definition.ts';
 import { pipelineStatus } from '../../pipelines/pipeline-status.ts';
+import { generationOf } from '../../pipelines/current-definitions.ts';
 import { PipelineTaskError, type TaskSettings } from '../../pipelines/pipeline-tasks.ts';
 import { rebuildStale } from '../../pipelines/rebuild-stale.ts';
 import { starWarsPipelineFile } from '../../pipelines/star-wars-pipeline.ts';
@@ -118,7 +119,7 @@ export function registerPipelineCommand(program: Command): void {
       await withHolocron(
         contextFrom(command),
         async (holocron) => {
-          const report = await rebuildStale(holocron.database, settingsOf(holocron), { runLabel: flags.runLabel, dryRun: flags.dryRun });
+          const report = await rebuildStale(holocron.database, settingsOf(holocron), { runLabel: flags.runLabel, dryRun: flags.dryRun, generation: generationOf(holocron.config) });
           if (flags.json) return printJson(report);
           if (report.stale.length === 0) return void process.stdout.write('Nothing is stale.\n');
           const lines = [

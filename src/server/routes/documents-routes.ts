@@ -7,7 +7,7 @@ import { documentLineage, type LineageNode } from '../../documents/document-line
 import { documentStatuses, type DocumentRow } from '../../documents/documents-tables.ts';
 import { findStaleDocuments, type StaleDocument } from '../../documents/find-stale-documents.ts';
 import { getDocument } from '../../documents/get-document.ts';
-import { currentDefinitionOf } from '../../documents/interrogation-hashes.ts';
+import { currentDefinitions, generationOf } from '../../pipelines/current-definitions.ts';
 import { listDocuments } from '../../documents/list-documents.ts';
 import { toDocumentJson, type DocumentJson } from '../../read-models/document.ts';
 import { HttpError } from '../http-error.ts';
@@ -31,7 +31,7 @@ export function documentsRoutes({ holocron }: RouteContext): Hono<ServerEnv> {
   const staleDocuments = (filter: { runLabel?: string; stage?: string }) =>
     findStaleDocuments(database, {
       ...filter,
-      definitionOf: (template) => (registry.has(template) ? currentDefinitionOf(registry.get(template)) : undefined),
+      definitionOf: currentDefinitions(registry, generationOf(holocron.config)),
     });
   const docIdParam = (value: string): string => {
     if (!docIdPattern.test(value)) throw new HttpError(400, 'invalid_parameter', `docId: is not a document id, got "${value.slice(0, 80)}"`, { field: 'docId' });
