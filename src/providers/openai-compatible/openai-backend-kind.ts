@@ -19,7 +19,7 @@ export const openAiBackendKind: BackendKind<'openai'> = {
       baseUrl: endpoint.baseUrl,
       ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
       apiKeySource,
-      server: endpoint.server ?? 'other',
+      server: endpoint.server ?? 'llama-server',
       stream: endpoint.stream ?? false,
       strict: endpoint.strict ?? true,
       firstByteTimeoutMs: (endpoint.firstByteTimeoutSeconds ?? ollama.firstByteTimeoutSeconds) * 1000,
