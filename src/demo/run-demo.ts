@@ -12,6 +12,7 @@ import { openHolocron, type Holocron } from '../holocron.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import { runPipelineDemo } from '../pipelines/pipeline-demo.ts';
 import { jobStats } from '../queue/job-stats.ts';
+import { readFailureLedger } from '../read-models/failure-ledger.ts';
 import { startSimulator, type RunningSimulator } from '../simulator/index.ts';
 import { runEvaluationDemo } from './evaluation-demo.ts';
 import { evidenceFileDemo, starWarsEntities } from './star-wars-evidence.ts';
@@ -162,6 +163,11 @@ async function printSummary(holocron: Holocron, seconds: number, write: (text: s
     `  Latency per successful attempt: p50 ${percentile(durations, 0.5)} ms, p95 ${percentile(durations, 0.95)} ms`,
   ];
   for (const job of deadLetters) lines.push(`  Dead letter: job ${job.id} [${job.last_error_code}] ${job.last_error?.split('\n')[0]}`);
+  // The failure ledger: which schema fields the answers broke (holocron jobs failures --by field).
+  const ledger = await readFailureLedger(holocron.database, 'field', { limit: 3 });
+  if (ledger.by === 'field' && ledger.rows.length > 0) {
+    lines.push(`  Answers that failed validation, by field: ${ledger.rows.map((row) => `${row.field} (${row.kind}${row.keywords.length > 0 ? ` ${row.keywords.join(',')}` : ''}) ${row.failedAttempts}/${row.checkedAttempts}`).join(', ')}`);
+  }
   lines.push(
     '',
     `Database: ${holocron.database.displayUrl}`,
@@ -171,7 +177,7 @@ async function printSummary(holocron: Holocron, seconds: number, write: (text: s
     const output = (await holocron.lake.read(example.lake_path)).toString('utf8');
     lines.push('', `Example output (job ${example.id}, ${example.lake_path}):`, ...indent(output, 12));
     const where = `--db ${path.relative(process.cwd(), holocron.database.displayUrl)} --lake-root ${path.relative(process.cwd(), holocron.lake.location)}`;
-    lines.push('', 'Look closer:', `  npx holocron ${where} jobs show ${example.id}`, `  npx holocron ${where} jobs list --status DEADLETTER`);
+    lines.push('', 'Look closer:', `  npx holocron ${where} jobs show ${example.id}`, `  npx holocron ${where} jobs list --status DEADLETTER`, `  npx holocron ${where} jobs failures --by model`);
   }
   write(`${lines.join('\n')}\n`);
 }
