@@ -6,7 +6,8 @@
  *   4. Latency-bound: simulated latency L and parallelism P, against the ideal P / L.
  *   5. Recovery: crash-to-claim time after kill -9 (p50 / p99), lease-renewal statements with 1,000 held.
  *   6. Worker memory: resident memory through a long drain against the simulator at zero latency.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory|evaluations, --postgres URL.
+ *   7. Lake fsck over 100,000 attempts (full and --quick); the pipeline with every call a cache hit.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory|evaluations|fsck|cache-hits, --postgres URL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,8 @@ import { drainPipeline } from './pipeline-drain.ts';
 import { measureDocuments } from './documents-bench.ts';
 import { measureWorkerMemory } from './worker-memory.ts';
 import { benchEvaluationStore } from './evaluation-store.ts';
+import { benchLakeFsck } from './lake-fsck-bench.ts';
+import { benchCacheHits } from './cache-hits-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -185,6 +188,23 @@ async function evaluationsSection(): Promise<void> {
   await withSchema('bench_eval', (url) => measure('PostgreSQL', url));
 }
 
+async function fsckSection(): Promise<void> {
+  const attempts = quick ? 10_000 : 100_000;
+  process.stdout.write(`\nLake fsck over ${attempts.toLocaleString('en-US')} attempts (7 files each; SQLite; targets at 100,000: full ≤ 60 s, --quick ≤ 10 s)\n`);
+  const result = await benchLakeFsck({ attempts, write: (text) => process.stdout.write(text) });
+  const detail = `${result.files.toLocaleString('en-US')} files, ${(result.bytes / 1e6).toFixed(0)} MB on ${result.fileSystem}, page cache warm`;
+  record('lake fsck', 'full (size + sha256 of every file)', result.fullSeconds, detail, 's');
+  record('lake fsck', '--quick (stat every file)', result.quickSeconds, `${Math.round(result.files / result.quickSeconds).toLocaleString('en-US')} files/s`, 's');
+}
+
+async function cacheHitsSection(): Promise<void> {
+  const jobs = quick ? 3_000 : 10_000;
+  process.stdout.write(`\nPipeline on SQLite with every call a cache hit, ${jobs.toLocaleString('en-US')} jobs, one worker × concurrency 64 (target ≥ 3,000 jobs/s); the anchor makes the calls\n`);
+  const result = await benchCacheHits({ jobs, concurrency: 64 });
+  record('cache hits', 'every call a cache hit', result.hitsPerSecond, `no chat request, no folder written (checked); ${Math.round(result.hitCpuMicrosecondsPerJob)} µs CPU per job`);
+  record('cache hits', 'anchor: the same jobs making calls', result.callsPerSecond, 'simulator in-process at zero latency; cache entries written');
+}
+
 const sections: Record<string, () => Promise<void>> = {
   queue: queueSection,
   pipeline: pipelineSection,
@@ -193,6 +213,8 @@ const sections: Record<string, () => Promise<void>> = {
   recovery: recoverySection,
   memory: memorySection,
   evaluations: evaluationsSection,
+  fsck: fsckSection,
+  'cache-hits': cacheHitsSection,
 };
 for (const [name, run] of Object.entries(sections)) {
   if (values.only && values.only !== name) continue;

@@ -199,7 +199,7 @@ describe('enqueueing kinds through the library', () => {
         (error: unknown) => {
           assert.ok(error instanceof JobRequestError);
           assert.deepEqual(error.problems.map((problem) => problem.where), ['job 1', 'job 2', 'job 3']);
-          assert.match(error.problems[0]!.message, /unknown job kind "nonesuch"; known: interrogation, noop, score/);
+          assert.match(error.problems[0]!.message, /unknown job kind "nonesuch"; known: interrogation, noop, replay, score/);
           assert.match(error.problems[1]!.message, /"entity_id" apply to interrogation jobs only, not to noop jobs/);
           assert.match(error.problems[2]!.message, /score kind's contract: item must be a string/);
           return true;

@@ -299,3 +299,13 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('the fingerprint’s fast paths', () => {
+  it('hashes messages exactly as their canonical JSON', async () => {
+    const { fingerprintFieldsOf } = await import('../src/reproducibility/call-fingerprint.ts');
+    const { canonicalHash } = await import('../src/reproducibility/canonical-json.ts');
+    const messages = [{ role: 'user' as const, content: 'a "quoted" \u2028 line\nand ünïcode' }];
+    assert.equal(fingerprintFieldsOf({ ...base, messages }).messages, canonicalHash(messages));
+    assert.equal(fingerprintFieldsOf(base).schema, canonicalHash(base.schema));
+  });
+});

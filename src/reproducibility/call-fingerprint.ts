@@ -63,8 +63,8 @@ export function fingerprintFieldsOf(identity: CallIdentity): FingerprintFields {
     backendKind: identity.backendKind,
     model: identity.model,
     modelDigest: identity.modelDigest,
-    messages: canonicalHash(identity.messages.map(({ role, content }) => ({ role, content }))),
-    schema: identity.schema ? canonicalHash(identity.schema) : null,
+    messages: sha256Hex(canonicalMessages(identity.messages)),
+    schema: identity.schema ? schemaHash(identity.schema) : null,
     options: definedOnly({ ...(identity.options ?? {}) }),
     providerOptions: determiningProviderOptions(identity.providerOptions),
     repeatIndex: identity.repeatIndex,
@@ -114,6 +114,23 @@ export function diffFingerprintFields(before: FingerprintFields, after: Fingerpr
     differences.push({ field: key, before: a ?? null, after: b ?? null });
   }
   return differences;
+}
+
+/** canonicalJson of `[{role, content}]`, written directly (keys in sorted order: content, role): the hot path of a cache hit. */
+function canonicalMessages(messages: readonly ChatMessage[]): string {
+  return `[${messages.map((message) => `{"content":${JSON.stringify(message.content)},"role":${JSON.stringify(message.role)}}`).join(',')}]`;
+}
+
+// An interrogation's schema is one object for the life of the process: hashed once.
+const schemaHashes = new WeakMap<object, string>();
+
+function schemaHash(schema: JsonSchema): string {
+  let hash = schemaHashes.get(schema);
+  if (hash === undefined) {
+    hash = canonicalHash(schema);
+    schemaHashes.set(schema, hash);
+  }
+  return hash;
 }
 
 function determiningProviderOptions(providerOptions: ProviderOptions | undefined): Record<string, Record<string, unknown>> {
