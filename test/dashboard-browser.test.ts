@@ -211,9 +211,17 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
       { interrogation: 'sw_entity_facts_v1', entity_type: 'planet', entity_id: 'mustafar', evidence: ['Mustafar is volcanic.'], run_label: 'bulk' },
     ]);
     const queued = await db.selectFrom('jobs').select('id').where('run_label', '=', 'bulk').orderBy('id').execute();
-    await open('#/jobs?status=NEW&label=bulk');
-    await page.locator('[data-table=jobs] tbody tr').first().waitFor();
-    assert.equal(await page.locator('[data-table=jobs] tbody tr').count(), 3);
+    // The search box's language: short status names, key:value filters; the URL holds the search.
+    await open('#/jobs');
+    await page.locator('[data-page=jobs] input[type=search]').fill('status:queued label:bulk');
+    await page.locator('[data-page=jobs] input[type=search]').press('Enter');
+    await page.waitForURL(/#\/jobs\?status=NEW&label=bulk$/);
+    // The filtered page replaces the unfiltered one: exactly the three queued jobs of the label.
+    const listed = () => page.locator('[data-table=jobs] tbody tr').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-job'))));
+    const tableRows = page.locator('[data-table=jobs] tbody tr');
+    await tableRows.nth(queued.length).waitFor({ state: 'detached' });
+    await tableRows.nth(queued.length - 1).waitFor();
+    assert.deepEqual((await listed()).sort(), queued.map((row) => Number(row.id)).sort());
     const chosen = queued.slice(0, 2).map((row) => Number(row.id));
     for (const id of chosen) await page.locator(`tr[data-job="${id}"] input[type=checkbox]`).check();
     await page.locator('[data-bulk=cancel]').click();
@@ -226,7 +234,25 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     );
     // The list reloads: only the job left queued is still listed under NEW.
     await page.locator('[data-table=jobs] tbody tr').nth(1).waitFor({ state: 'detached' });
-    assert.deepEqual(await page.locator('[data-table=jobs] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-job')))), [Number(queued[2]!.id)]);
+    assert.deepEqual(await listed(), [Number(queued[2]!.id)]);
+  });
+
+  it("the overview's redrive button brings back the dead letters of its error code, and only those", async () => {
+    const { db } = server.holocron.database;
+    const deadByCode = async () =>
+      (await db.selectFrom('jobs').select(['id', 'last_error_code']).where('status', '=', 'DEADLETTER').orderBy('id').execute()).map((row): [number, string | null] => [Number(row.id), row.last_error_code]);
+    const before = await deadByCode();
+    const cancelled = before.filter(([, code]) => code === 'cancelled').map(([id]) => id);
+    assert.equal(cancelled.length, 2, 'the two jobs cancelled above');
+    await open('#/');
+    const row = page.locator('[data-table=dead-letters] tr[data-error-code=cancelled]');
+    await row.locator('[data-action=redrive]').click();
+    await page.locator('[data-notice]').waitFor();
+    assert.equal(await page.locator('[data-notice]').innerText(), `2 redriven (cancelled): jobs ${cancelled.join(', ')}.`);
+    assert.deepEqual(await deadByCode(), before.filter(([, code]) => code !== 'cancelled'));
+    const redriven = await db.selectFrom('jobs').select(['status', 'attempt_count']).where('id', 'in', cancelled).execute();
+    assert.deepEqual(redriven, cancelled.map(() => ({ status: 'NEW', attempt_count: 0 })));
+    await row.waitFor({ state: 'detached' });
   });
 
   it('a server with a token: the page asks for it; the read-only token looks without action buttons, the token acts', async () => {
@@ -234,9 +260,9 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     const readToken = 'read-token-0123456789abcdef';
     const guarded = await startDashboardServer(directory, { token, readToken });
     try {
-      const dead = await server.holocron.database.db.selectFrom('jobs').select('id').where('status', '=', 'DEADLETTER').orderBy('id').executeTakeFirstOrThrow();
+      const queued = await server.holocron.database.db.selectFrom('jobs').select('id').where('status', '=', 'NEW').orderBy('id').executeTakeFirstOrThrow();
       const signIn = async (value: string) => {
-        await page.goto(`${guarded.url}/#/jobs/${dead.id}`);
+        await page.goto(`${guarded.url}/#/jobs/${queued.id}`);
         await page.locator('.token-form input[type=password]').fill(value);
         await page.locator('.token-form button[type=submit]').click();
         await page.locator('[data-page=job]').waitFor();
@@ -244,7 +270,7 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
       await browser.context.clearCookies();
       await signIn(readToken);
       assert.equal(await page.locator('[data-action]').count(), 0, 'no retry or cancel for a read-only token');
-      await page.goto(`${guarded.url}/#/jobs?status=DEADLETTER`);
+      await page.goto(`${guarded.url}/#/jobs?status=NEW`);
       await page.locator('[data-table=jobs]').waitFor();
       assert.equal(await page.locator('.bulk-bar').count(), 0, 'no bulk actions for a read-only token');
       const cookies = await browser.context.cookies(`${guarded.url}/api/session`);
@@ -252,7 +278,7 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
 
       await browser.context.clearCookies();
       await signIn(token);
-      await page.locator('[data-action=retry]').waitFor();
+      await page.locator('[data-action=cancel]').waitFor();
     } finally {
       await browser.context.clearCookies();
       await guarded.close();

@@ -14,7 +14,7 @@ export function ActionButton({ label, action, confirm: question, onDone, tone = 
       const result = await action();
       const message = typeof result === 'string' ? result : null;
       setState({ busy: false, message, failed: false });
-      onDone?.(result);
+      onDone?.(message ?? result);
     } catch (error) {
       setState({ busy: false, message: error.message, failed: true });
     }

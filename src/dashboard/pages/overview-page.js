@@ -32,6 +32,8 @@ export function OverviewPage({ route }) {
   const stats = useApi('/api/stats');
   const series = useApi('/api/stats/timeseries', { minutes, bucketSeconds });
   const [live, setLive] = useState(null);
+  // What the last redrive did (its row may be gone once the figures reload).
+  const [notice, setNotice] = useState(null);
   const session = useSession();
   const refreshSeries = useMemo(() => throttle(() => series.reload(true), 5000), [series.reload]);
   useLiveEvent('stats', (data) => {
@@ -86,10 +88,11 @@ export function OverviewPage({ route }) {
     <div class="grid two">
       <${Card} title="Dead letters by error code" actions=${session.canAct && deadLetters.length > 0
         ? html`<${ActionButton} label="Redrive all" name="redrive-all" confirm=${`Redrive all ${formatCount(byStatus.DEADLETTER)} dead letters with fresh attempts?`}
-            action=${async () => redriven(await postJson('/api/dead-letters/redrive', {}))} onDone=${reloadAll} />`
+            action=${async () => redriven(await postJson('/api/dead-letters/redrive', {}), 'all')} onDone=${(text) => { setNotice(text); reloadAll(); }} />`
         : null}>
+        ${notice ? html`<p class="ok-text" role="status" data-notice>${notice}</p>` : null}
         ${deadLetters.length === 0
-          ? html`<p class="muted empty">No dead letters. 🎉</p>`
+          ? html`<p class="muted empty">No dead letters.</p>`
           : html`<table class="table" data-table="dead-letters">
               <thead><tr><th>error code</th><th class="num">jobs</th><th></th></tr></thead>
               <tbody>${deadLetters.map(
@@ -98,7 +101,7 @@ export function OverviewPage({ route }) {
                   <td class="num">${formatCount(row.count)}</td>
                   <td class="right">${session.canAct && row.errorCode
                     ? html`<${ActionButton} label="Redrive" name="redrive" tone="small" confirm=${`Redrive ${formatCount(row.count)} dead letters with error ${row.errorCode}?`}
-                        action=${async () => redriven(await postJson('/api/dead-letters/redrive', { errorCode: row.errorCode }))} onDone=${reloadAll} />`
+                        action=${async () => redriven(await postJson('/api/dead-letters/redrive', { errorCode: row.errorCode }), row.errorCode)} onDone=${(text) => { setNotice(text); reloadAll(); }} />`
                     : null}</td>
                 </tr>`,
               )}</tbody>
@@ -121,8 +124,9 @@ export function OverviewPage({ route }) {
   </div>`;
 }
 
-function redriven(result) {
-  return `${formatCount(result?.redriven ?? 0)} redriven`;
+function redriven(result, code) {
+  const ids = result?.jobIds ?? [];
+  return `${formatCount(result?.redriven ?? 0)} redriven${code === 'all' ? '' : ` (${code})`}${ids.length ? `: job${ids.length === 1 ? '' : 's'} ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}` : ''}.`;
 }
 
 function seriesChart(series, draw) {
