@@ -269,6 +269,28 @@ describe('OpenAI-compatible provider against Ollama\'s own /v1', () => {
   });
 });
 
+describe('OpenAI-compatible provider probe', () => {
+  it('says a server is up when it answers GET /models, and names the failure when it does not', async () => {
+    const simulator = await startSimulator({ protocol: 'openai', flavor: 'vllm' });
+    const up = createOpenAiCompatibleProvider({ baseUrl: `${simulator.url}/v1` });
+    try {
+      await up.probe!();
+      assert.equal(simulator.stats().requestsByRoute['GET /v1/models'], 1);
+    } finally {
+      await up.close();
+      await simulator.close();
+    }
+    const down = createOpenAiCompatibleProvider({ baseUrl: `${simulator.url}/v1` });
+    try {
+      const error = await rejection(down.probe!());
+      assert.equal(error.code, 'connection_failed');
+      assert.match(error.message, /is the OpenAI-compatible server running at this address/);
+    } finally {
+      await down.close();
+    }
+  });
+});
+
 describe('SSE reading', () => {
   it('joins data lines, accepts CRLF and CR, skips comments, and holds partial lines across pieces', async () => {
     const pieces = [': keep-alive\r\n', 'data: {"a"', ':1}\r\n\r', '\ndata: line1\ndata: line2\n\nevent: x\rdata: [DONE]\r\r', 'data: tail'];

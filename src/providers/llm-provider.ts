@@ -17,7 +17,7 @@
  * Ollama settings now, or per-call `providerOptions.ollama`), renamed `numPredict` to
  * `maxOutputTokens`, moved timings from nanoseconds to milliseconds, and added `endpointId`, the
  * served-by record on results and errors, and `close()`. Additions within v2 (optional, so every v2
- * provider stays one): `usage.cachedPromptTokens`, `serverTimings`, and the provider's `schemaSupport`.
+ * provider stays one): `usage.cachedPromptTokens`, `serverTimings`, the provider's `schemaSupport`, and `probe()`.
  */
 
 import type { SchemaSupport } from './schema-support.ts';
@@ -159,6 +159,12 @@ export interface LlmProviderV2 {
   chat(request: StructuredChatRequest, options?: CallOptions): Promise<StructuredChatResult>;
   /** Name, tag, digest and details of a model; implementations cache this per provider instance. */
   describeModel(model: string, options?: CallOptions): Promise<ModelDescription>;
+  /**
+   * Resolves when the server answers its cheapest request (Ollama `GET /api/version`), within a few
+   * seconds; throws an LlmCallError otherwise. The worker asks it before claiming, and the endpoint pool
+   * to tell when a server taken out is back. Optional: without it, a server is assumed up.
+   */
+  probe?(options?: CallOptions): Promise<void>;
   /** Lets go of pooled connections; calls after it fail. Idempotent. */
   close(): Promise<void>;
   /** What the server enforces of a JSON Schema while decoding (schema-support.ts); absent: unknown. */

@@ -165,7 +165,7 @@ export function failureCallError(
       extra,
     );
   }
-  return createCallError(context, 'connection_failed', `cannot connect (${reason}); is ${context.label ?? 'Ollama'} running at this address?`, extra);
+  return createCallError(context, 'connection_failed', `cannot connect (${reason}); is ${context.label === undefined ? 'Ollama' : `the ${context.label} server`} running at this address?`, extra);
 }
 
 /** The `error` text of an Ollama (`{"error":"…"}`) or OpenAI-style (`{"error":{"message":"…"}}`) body. */

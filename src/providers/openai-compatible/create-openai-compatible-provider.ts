@@ -67,6 +67,9 @@ export interface OpenAiCallOptions {
   strict?: boolean;
 }
 
+/** A probe (`GET /models`) that gets no answer within this long counts as unreachable. */
+export const openAiProbeTimeoutMs = 3_000;
+
 const secretHeaderPattern = /authorization|api[-_]?key|token|secret|password|cookie/i;
 const label = 'OpenAI-compatible';
 
@@ -224,6 +227,36 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
     return { ...bare, details };
   }
 
+  /**
+   * `GET {baseUrl}/models`: the cheapest request every OpenAI-compatible server answers (no model run,
+   * no slot; llama-server answers it even while loading). A 2xx is up; a server without the route
+   * (404/405) answered too; anything else, or no answer within `probeTimeoutMs`, is an LlmCallError.
+   */
+  async function probe(callOptions?: CallOptions): Promise<void> {
+    const context = { ...callContext('GET', '/models', modelsUrl), firstByteTimeoutMs: openAiProbeTimeoutMs, idleTimeoutMs: openAiProbeTimeoutMs };
+    const timeouts = new CallTimeouts(openAiProbeTimeoutMs, openAiProbeTimeoutMs, callOptions?.signal);
+    try {
+      let response: HttpTransportResponse;
+      try {
+        response = await transport.request(modelsUrl, { method: 'GET', headers: requestHeaders, signal: timeouts.signal });
+      } catch (error) {
+        throw failureCallError(context, error, timeouts, 'connect');
+      }
+      timeouts.headersReceived();
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw failureCallError(context, error, timeouts, 'body');
+      }
+      const status = response.status;
+      if ((status >= 200 && status <= 299) || status === 404 || status === 405) return;
+      throw openAiStatusCallError(context, status, text, response.header('retry-after'), apiKeyHint);
+    } finally {
+      timeouts.dispose();
+    }
+  }
+
   let closed: Promise<void> | undefined;
   return {
     specificationVersion: 'v2',
@@ -232,6 +265,7 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
     baseUrl,
     chat,
     describeModel,
+    probe,
     close: () => (closed ??= transport.close()),
     schemaSupport: schemaSupportFor('openai', settings.server ?? 'other', strict),
   };
