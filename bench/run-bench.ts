@@ -7,7 +7,9 @@
  *   5. Recovery: crash-to-claim time after kill -9 (p50 / p99), lease-renewal statements with 1,000 held.
  *   6. Worker memory: resident memory through a long drain against the simulator at zero latency.
  *   7. Lake fsck over 100,000 attempts (full and --quick); the pipeline with every call a cache hit.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory|evaluations|fsck|cache-hits, --postgres URL.
+ *   8. The HTTP API at 1,000,000 jobs and attempts: p95 of the overview, job list, job page and comparison.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory|evaluations|fsck|cache-hits|api, --postgres URL,
+ *   --no-postgres (api: SQLite only).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,12 +28,14 @@ import { measureWorkerMemory } from './worker-memory.ts';
 import { benchEvaluationStore } from './evaluation-store.ts';
 import { benchLakeFsck } from './lake-fsck-bench.ts';
 import { benchCacheHits } from './cache-hits-bench.ts';
+import { benchApi } from './api-bench.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     postgres: { type: 'string', default: process.env.HOLOCRON_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test' },
+    'no-postgres': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
@@ -205,6 +209,26 @@ async function cacheHitsSection(): Promise<void> {
   record('cache hits', 'anchor: the same jobs making calls', result.callsPerSecond, 'simulator in-process at zero latency; cache entries written');
 }
 
+async function apiSection(): Promise<void> {
+  const jobs = quick ? 100_000 : 1_000_000;
+  const iterations = quick ? 20 : 50;
+  process.stdout.write(`\nHTTP API over real HTTP, ${jobs.toLocaleString('en-US')} jobs and ${jobs.toLocaleString('en-US')} attempts (target: p95 ≤ 100 ms; ${iterations} requests each)\n`);
+  const measure = async (label: string, databaseUrl: string, lakeRoot: string) => {
+    const result = await benchApi({ databaseUrl, lakeRoot, jobs, iterations });
+    process.stdout.write(`  ${label}: generated in ${result.generateSeconds.toFixed(1)} s\n`);
+    for (const [name, p95] of Object.entries(result.p95Ms)) {
+      record(`api ${label}`, name, p95, `p50 ${result.p50Ms[name]!.toFixed(1)} ms`, 'ms p95');
+    }
+  };
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-bench-api-'));
+  try {
+    await measure('SQLite', path.join(directory, 'api.sqlite'), path.join(directory, 'lake'));
+    if (!values['no-postgres']) await withSchema('bench_api', (url) => measure('PostgreSQL', url, path.join(directory, 'lake-pg')));
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 const sections: Record<string, () => Promise<void>> = {
   queue: queueSection,
   pipeline: pipelineSection,
@@ -215,6 +239,7 @@ const sections: Record<string, () => Promise<void>> = {
   evaluations: evaluationsSection,
   fsck: fsckSection,
   'cache-hits': cacheHitsSection,
+  api: apiSection,
 };
 for (const [name, run] of Object.entries(sections)) {
   if (values.only && values.only !== name) continue;

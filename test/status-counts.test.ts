@@ -46,9 +46,23 @@ async function scannedAttempts(database: HolocronDatabase) {
   return rows.map((row) => `${row.status} ${row.endpoint ?? '-'} ${row.code ?? '-'} ${Number(row.n)} ${Number(row.p)} ${Number(row.c)} ${Number(row.d)}`).sort();
 }
 
+async function minuteCounts(database: HolocronDatabase, table: 'counted' | 'scanned') {
+  const { rows } =
+    table === 'counted'
+      ? await sql<{ minute: number; status: string; k: number; n: number; dead: number; busy: number }>`
+          select minute, status, duration_class as k, sum(attempts) as n, sum(dead_lettered) as dead, sum(busy) as busy
+          from queue_attempt_minutes group by 1, 2, 3 having sum(attempts) <> 0`.execute(database.db)
+      : await sql<{ minute: number; status: string; k: number; n: number; dead: number; busy: number }>`
+          select completed_at / 60000 as minute, status, cast(floor(ln(duration_ms + 1) * ${1 / Math.log(1.25)}) as integer) as k, count(*) as n,
+            sum(case when outcome = 'dead_lettered' then 1 else 0 end) as dead, sum(case when error_code = 'server_busy' then 1 else 0 end) as busy
+          from runs group by 1, 2, 3`.execute(database.db);
+  return rows.map((row) => `${Number(row.minute)} ${row.status} ${Number(row.k)} ${Number(row.n)} ${Number(row.dead)} ${Number(row.busy)}`).sort();
+}
+
 async function assertCountsMatch(database: HolocronDatabase, when: string) {
   assert.deepEqual(await countedJobs(database), await scannedJobs(database), `jobs counted = scanned ${when}`);
   assert.deepEqual(await countedAttempts(database), await scannedAttempts(database), `attempts counted = scanned ${when}`);
+  assert.deepEqual(await minuteCounts(database, 'counted'), await minuteCounts(database, 'scanned'), `attempts by minute counted = scanned ${when}`);
 }
 
 for (const dialect of dialects) {

@@ -1,12 +1,14 @@
 /**
- * Throughput and latency over time, from the attempts (`runs`) that completed in a time range — read
- * through `runs_completed_index`, so the cost follows the range, not the table. Durations are grouped
- * in SQL into classes 25% wide (log scale), so a bucket's p50 and p95 are computed from at most a
- * few dozen class counts whatever the number of attempts; each is exact to within its class (±12%).
+ * Throughput and latency over time, from the attempts counted by the minute they completed
+ * (`queue_attempt_minutes`, kept by triggers: status-counts.ts) — a day is at most 1,440 minutes of
+ * counts however many attempts it had. Durations are counted in classes 25% wide (log scale), so a
+ * bucket's p50 and p95 come from a few dozen class counts; each is exact to within its class (±12%).
+ * Buckets are whole minutes (a bucket size is rounded up to one).
  */
 import { sql } from 'kysely';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { databaseNow } from './database-now.ts';
+import { attemptMinuteCountsSpec } from './status-counts.ts';
 
 export interface TimeseriesBucket {
   /** Start of the bucket, epoch milliseconds. */
@@ -31,28 +33,33 @@ export interface Timeseries {
   buckets: TimeseriesBucket[];
 }
 
-/** Class width: 1.25×. Class k holds durations d with floor(ln(d + 1) / ln 1.25) = k. */
-const classScale = 1 / Math.log(1.25);
-
 function classMidpoint(index: number): number {
   return Math.round(Math.pow(1.25, index + 0.5) - 1);
 }
 
 export async function attemptTimeseries(database: HolocronDatabase, options: { minutes: number; bucketSeconds: number }): Promise<Timeseries> {
   const { db, adapter } = database;
-  const bucketMs = options.bucketSeconds * 1000;
+  const bucketMinutes = Math.max(1, Math.ceil(options.bucketSeconds / 60));
+  const bucketMs = bucketMinutes * 60_000;
   const now = await databaseNow(db, adapter);
   // Bucket edges aligned to the bucket size, so successive polls agree on them.
   const until = Math.floor(now / bucketMs) * bucketMs + bucketMs;
   const since = until - Math.ceil((options.minutes * 60_000) / bucketMs) * bucketMs;
-  const { rows } = await sql<{ bucket: number; status: string; dead: number; busy: number; class: number; n: number }>`
-    select cast((completed_at - ${since}) / ${bucketMs} as integer) as bucket, status,
-      case when outcome = 'dead_lettered' then 1 else 0 end as dead,
-      case when error_code = 'server_busy' then 1 else 0 end as busy,
-      cast(floor(ln(duration_ms + 1) * ${classScale}) as integer) as class, count(*) as n
-    from runs
-    where completed_at >= ${since} and completed_at < ${until}
-    group by 1, 2, 3, 4, 5`.execute(db);
+  const sinceMinute = since / 60_000;
+  const untilMinute = until / 60_000;
+  const read = () =>
+    sql<{ bucket: number; status: string; duration_class: number; attempts: number; dead: number; busy: number; deltas: number }>`
+      select (minute - ${sinceMinute}) / ${bucketMinutes} as bucket, status, duration_class, sum(attempts) as attempts,
+        sum(dead_lettered) as dead, sum(busy) as busy, count(*) as deltas
+      from queue_attempt_minutes
+      where minute >= ${sinceMinute} and minute < ${untilMinute}
+      group by 1, 2, 3`.execute(db);
+  let { rows } = await read();
+  // PostgreSQL appends a delta row per statement: fold the range when they outnumber its keys.
+  if (rows.reduce((total, row) => total + Number(row.deltas), 0) > 2 * rows.length + 1000) {
+    await adapter.maintainedCounts.compact(db, attemptMinuteCountsSpec, `minute >= ${Math.trunc(sinceMinute)}`);
+    ({ rows } = await read());
+  }
   const count = (until - since) / bucketMs;
   const buckets: TimeseriesBucket[] = Array.from({ length: count }, (_, index) => ({
     start: since + index * bucketMs,
@@ -66,17 +73,19 @@ export async function attemptTimeseries(database: HolocronDatabase, options: { m
   }));
   const classes: Map<number, number>[] = buckets.map(() => new Map());
   for (const row of rows) {
-    const index = Number(row.bucket);
+    const index = Math.floor(Number(row.bucket));
     const bucket = buckets[index];
     if (!bucket) continue;
-    const n = Number(row.n);
+    const n = Number(row.attempts);
+    if (n === 0) continue;
     if (row.status === 'SUCCEEDED') bucket.succeeded += n;
     else if (row.status === 'FAILED') bucket.failed += n;
     else bucket.abandoned += n;
-    if (Number(row.dead) === 1) bucket.deadLettered += n;
-    if (Number(row.busy) === 1) bucket.busy += n;
+    bucket.deadLettered += Number(row.dead);
+    bucket.busy += Number(row.busy);
     const byClass = classes[index]!;
-    byClass.set(Number(row.class), (byClass.get(Number(row.class)) ?? 0) + n);
+    const klass = Number(row.duration_class);
+    byClass.set(klass, (byClass.get(klass) ?? 0) + n);
   }
   buckets.forEach((bucket, index) => {
     const sorted = [...classes[index]!].sort((a, b) => a[0] - b[0]);

@@ -10,6 +10,7 @@ import { jobKindsAndOutputsMigration } from './migrations/0002-job-kinds-and-out
 import { attemptEndpointMigration } from './migrations/0003-attempt-endpoint.ts';
 import { statusCountsMigration } from './migrations/0007-status-counts.ts';
 import { attemptDurationClassesMigration } from './migrations/0008-attempt-duration-classes.ts';
+import { attemptMinutesMigration } from './migrations/0009-attempt-minutes.ts';
 import { reproducibilityQueueMigration } from './migrations/0006-reproducibility.ts';
 
 export function queueMigrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -21,5 +22,6 @@ export function queueMigrations(adapter: DialectAdapter): Record<string, Migrati
     // 0004–0006 are reserved (backpressure, backends, reproducibility); areas' numbers may land out of order.
     'queue/0007-status-counts': statusCountsMigration(adapter),
     'queue/0008-attempt-duration-classes': attemptDurationClassesMigration(adapter),
+    'queue/0009-attempt-minutes': attemptMinutesMigration(adapter),
   };
 }

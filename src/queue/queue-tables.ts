@@ -166,12 +166,23 @@ export interface QueueAttemptCountsTable {
   duration_ms: number;
 }
 
+/** Attempts by completion minute (epoch ms / 60,000), status and duration class; kept likewise. */
+export interface QueueAttemptMinutesTable {
+  minute: number;
+  status: RunStatus;
+  duration_class: number;
+  attempts: number;
+  dead_lettered: number;
+  busy: number;
+}
+
 export interface QueueTables {
   jobs: JobTable;
   runs: RunTable;
   artifacts: ArtifactTable;
   queue_status_counts: QueueStatusCountsTable;
   queue_attempt_counts: QueueAttemptCountsTable;
+  queue_attempt_minutes: QueueAttemptMinutesTable;
 }
 
 export type JobRow = Selectable<JobTable>;

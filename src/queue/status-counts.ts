@@ -3,7 +3,7 @@
  * code), attempts by status, endpoint and error code with their token and duration sums — kept by
  * triggers in the same transaction as every insert, status change and delete
  * (src/database/dialects/maintained-counts.ts), so reading them never scans `jobs` or `runs`.
- * Tables: `queue_status_counts`, `queue_attempt_counts` (migrations queue/0007, queue/0008).
+ * Tables: `queue_status_counts`, `queue_attempt_counts`, `queue_attempt_minutes` (migrations queue/0007–0009).
  */
 import { sql } from 'kysely';
 import type { MaintainedCountsSpec } from '../database/dialects/maintained-counts.ts';
@@ -54,6 +54,30 @@ const durationClass = `case ${durationBucketsSeconds.map((le) => `when coalesce(
 export const attemptCountsSpec: MaintainedCountsSpec = {
   ...attemptCountsSpecV1,
   keys: [...attemptCountsSpecV1.keys, { name: 'duration_le', expression: durationClass }],
+};
+
+/** Duration classes of the time series: class k holds d with floor(ln(d + 1) / ln 1.25) = k (25% wide). */
+export const durationClassScale = 1 / Math.log(1.25);
+
+/**
+ * Attempts by the minute they completed, status and duration class, with how many dead-lettered their
+ * job and how many were busy answers: the dashboard's charts read a range of minutes, never `runs`.
+ */
+export const attemptMinuteCountsSpec: MaintainedCountsSpec = {
+  name: 'runs_minute_counts',
+  table: 'runs',
+  countsTable: 'queue_attempt_minutes',
+  keys: [
+    { name: 'minute', type: 'integer', expression: '$.completed_at / 60000' },
+    { name: 'status', expression: '$.status' },
+    { name: 'duration_class', type: 'integer', expression: `cast(floor(ln(coalesce($.duration_ms, 0) + 1) * ${durationClassScale}) as integer)` },
+  ],
+  values: [
+    { name: 'attempts', expression: '1' },
+    { name: 'dead_lettered', expression: "case when $.outcome = 'dead_lettered' then 1 else 0 end" },
+    { name: 'busy', expression: "case when $.error_code = 'server_busy' then 1 else 0 end" },
+  ],
+  watchedColumns: ['completed_at', 'status', 'duration_ms', 'outcome', 'error_code'],
 };
 
 export interface JobCount {

@@ -74,7 +74,8 @@ export interface DialectAdapter {
   readonly maintainedCounts: {
     create(db: Kysely<any>, spec: MaintainedCountsSpec): Promise<void>;
     drop(db: Kysely<any>, spec: MaintainedCountsSpec): Promise<void>;
-    compact(db: Kysely<any>, spec: MaintainedCountsSpec): Promise<void>;
+    /** `where`: only the rows this SQL condition over the key columns selects (e.g. a recent range of minutes). */
+    compact(db: Kysely<any>, spec: MaintainedCountsSpec, where?: string): Promise<void>;
   };
   /** Whether a table exists (in the URL's schema on PostgreSQL), without creating anything. */
   tableExists(db: Kysely<Database>, name: string): Promise<boolean>;

@@ -16,8 +16,10 @@
 export interface CountedKey {
   /** Column of the counts table. */
   name: string;
-  /** Its value for a row of the counted table (text, never null). */
+  /** Its value for a row of the counted table (never null). */
   expression: string;
+  /** Column type (default text); integer keys can be read by range (a minute of time). */
+  type?: 'text' | 'integer';
 }
 
 export interface CountedValue {

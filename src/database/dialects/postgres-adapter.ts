@@ -74,7 +74,7 @@ function postgresMaintainedCounts(schema: string): DialectAdapter['maintainedCou
       const columns = [...keys, ...values].join(', ');
       const counts = qualified(spec.countsTable);
       await sql
-        .raw(`create table ${counts} (${[...keys.map((key) => `${key} text not null`), ...values.map((value) => `${value} bigint not null`)].join(', ')})`)
+        .raw(`create table ${counts} (${[...spec.keys.map((key) => `${key.name} ${key.type === 'integer' ? 'bigint' : 'text'} not null`), ...values.map((value) => `${value} bigint not null`)].join(', ')})`)
         .execute(db);
       await sql.raw(`create index ${spec.countsTable}_key_index on ${counts} (${keys.join(', ')})`).execute(db);
       const groupBy = spec.keys.map((_, index) => index + 1).join(', ');
@@ -115,14 +115,14 @@ $body$`,
       await sql.raw(`drop function if exists ${qualified(`${spec.name}_count`)}()`).execute(db);
       await sql.raw(`drop table if exists ${qualified(spec.countsTable)}`).execute(db);
     },
-    async compact(db, spec: MaintainedCountsSpec) {
+    async compact(db, spec: MaintainedCountsSpec, where?: string) {
       const keys = spec.keys.map((key) => key.name).join(', ');
       const values = spec.values.map((value) => value.name);
       const counts = qualified(spec.countsTable);
       // One statement: the rows it deletes are exactly the rows it sums back; deltas appended meanwhile stay.
       await sql
         .raw(
-          `with gone as (delete from ${counts} returning *) insert into ${counts} (${keys}, ${values.join(', ')}) select ${keys}, ${values.map((value) => `sum(${value})`).join(', ')} from gone group by ${keys} having ${values.map((value) => `sum(${value}) <> 0`).join(' or ')}`,
+          `with gone as (delete from ${counts}${where ? ` where ${where}` : ''} returning *) insert into ${counts} (${keys}, ${values.join(', ')}) select ${keys}, ${values.map((value) => `sum(${value})`).join(', ')} from gone group by ${keys} having ${values.map((value) => `sum(${value}) <> 0`).join(' or ')}`,
         )
         .execute(db);
     },

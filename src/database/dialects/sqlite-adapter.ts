@@ -62,7 +62,7 @@ export const sqliteMaintainedCounts: DialectAdapter['maintainedCounts'] = {
     const values = spec.values.map((value) => value.name);
     await sql
       .raw(
-        `create table ${spec.countsTable} (${[...keys.map((key) => `${key} text not null`), ...values.map((value) => `${value} integer not null`)].join(', ')}, primary key (${keys.join(', ')}))`,
+        `create table ${spec.countsTable} (${[...spec.keys.map((key) => `${key.name} ${key.type ?? 'text'} not null`), ...values.map((value) => `${value} integer not null`)].join(', ')}, primary key (${keys.join(', ')}))`,
       )
       .execute(db);
     const upsert = (alias: 'new' | 'old', sign: '' | '-') =>
@@ -93,7 +93,7 @@ export const sqliteMaintainedCounts: DialectAdapter['maintainedCounts'] = {
     for (const event of ['insert', 'update', 'delete']) await sql.raw(`drop trigger if exists ${spec.name}_${event}`).execute(db);
     await sql.raw(`drop table if exists ${spec.countsTable}`).execute(db);
   },
-  async compact(db, spec) {
-    await sql.raw(`delete from ${spec.countsTable} where ${spec.values.map((value) => `${value.name} = 0`).join(' and ')}`).execute(db);
+  async compact(db, spec, where) {
+    await sql.raw(`delete from ${spec.countsTable} where ${where ? `(${where}) and ` : ''}${spec.values.map((value) => `${value.name} = 0`).join(' and ')}`).execute(db);
   },
 };
