@@ -1,8 +1,9 @@
 /**
  * `holocron lake fsck [--quick] [--repair]`: checks the lake against what SQL recorded of it.
  *
- * - every artifact row has its file, with the recorded size (both modes) and sha256 (full mode reads
- *   and hashes every file; `--quick` only stats them): `missing_file`, `size_mismatch`, `hash_mismatch`;
+ * - every artifact row has its file with the recorded size and sha256 (every file read and hashed):
+ *   `missing_file`, `size_mismatch`, `hash_mismatch`; `--quick` only checks that every file is there,
+ *   from one directory listing per folder (no call per file): sizes and hashes need the full check;
  * - every recorded attempt folder (`runs.lake_dir`) exists: `missing_folder` (its files are not
  *   reported again one by one);
  * - every attempt folder in the lake (`llm_runs/yyyy/mm/dd/<id>`) has its row: `orphan_folder` (one
@@ -11,8 +12,8 @@
  *
  * `--repair` moves orphans into `{lake}/quarantine/<time>/…` (same relative path) and never deletes
  * anything; missing or changed files cannot be repaired, only reported. Rows are read in keyset pages by
- * id, so memory stays flat at millions of artifacts; files are checked synchronously in page order
- * (sequential small reads are what the disk does best; one core hashes ~1 GB/s).
+ * id, so memory stays flat at millions of artifacts; files are read synchronously in page order into one
+ * reused buffer (open, read, close: no stat, no allocation per file).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -101,6 +102,8 @@ export async function lakeFsck(database: HolocronDatabase, lakeRoot: string, opt
   const total = Number((await db.selectFrom('artifacts').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
   let done = 0;
   let after = 0;
+  const listings = new Map<string, Set<string>>();
+  let buffer: Buffer = Buffer.allocUnsafe(1 << 16);
   options.onProgress?.(0, total);
   for (;;) {
     const page = await db
@@ -119,29 +122,29 @@ export async function lakeFsck(database: HolocronDatabase, lakeRoot: string, opt
       const expected = { bytes: Number(artifact.bytes), sha256: artifact.sha256 };
       const file = path.join(root, artifact.lake_path);
       if (quick) {
-        let size: number;
-        try {
-          size = fs.statSync(file).size;
-        } catch {
-          report({ kind: 'missing_file', path: artifact.lake_path, runId: artifact.run_id, expected });
-          continue;
+        // One directory listing per folder (rows come folder by folder): no per-file system call.
+        let names = listings.get(folder);
+        if (names === undefined) {
+          names = listNames(path.join(root, folder));
+          listings.set(folder, names);
+          if (listings.size > 256) listings.delete(listings.keys().next().value!);
         }
-        if (size !== expected.bytes) report({ kind: 'size_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: size } });
+        if (!names.has(artifact.lake_path.slice(folder.length + 1))) report({ kind: 'missing_file', path: artifact.lake_path, runId: artifact.run_id, expected });
         continue;
       }
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch {
+      const read = readUpTo(file, expected.bytes + 1, buffer);
+      if (read === null) {
         report({ kind: 'missing_file', path: artifact.lake_path, runId: artifact.run_id, expected });
         continue;
       }
-      if (bytes.byteLength !== expected.bytes) {
-        report({ kind: 'size_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: bytes.byteLength } });
+      buffer = read.buffer;
+      if (read.length !== expected.bytes) {
+        const size = read.length > expected.bytes ? fs.statSync(file).size : read.length;
+        report({ kind: 'size_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: size } });
         continue;
       }
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      if (sha256 !== expected.sha256) report({ kind: 'hash_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: bytes.byteLength, sha256 } });
+      const sha256 = createHash('sha256').update(buffer.subarray(0, read.length)).digest('hex');
+      if (sha256 !== expected.sha256) report({ kind: 'hash_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: read.length, sha256 } });
     }
     done += page.length;
     options.onProgress?.(done, total);
@@ -168,6 +171,40 @@ export async function lakeFsck(database: HolocronDatabase, lakeRoot: string, opt
     ok: fsckProblemKinds.every((kind) => counts[kind] === 0),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The names in a folder (empty when it cannot be listed). */
+function listNames(directory: string): Set<string> {
+  try {
+    return new Set(fs.readdirSync(directory));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Reads at most `limit` bytes of a file into `buffer` (grown when too small): open, read, close — no
+ * stat, no allocation per file. Null when the file is not there.
+ */
+function readUpTo(file: string, limit: number, buffer: Buffer): { buffer: Buffer; length: number } | null {
+  let descriptor: number;
+  try {
+    descriptor = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    if (buffer.length < limit) buffer = Buffer.allocUnsafe(Math.max(limit, buffer.length * 2));
+    let length = 0;
+    while (length < limit) {
+      const count = fs.readSync(descriptor, buffer, length, limit - length, length);
+      if (count === 0) break;
+      length += count;
+    }
+    return { buffer, length };
+  } finally {
+    fs.closeSync(descriptor);
+  }
 }
 
 /** A staging folder untouched this long was left by a writer that died. */

@@ -29,7 +29,7 @@ export function registerLakeCommand(program: Command): void {
   lake
     .command('fsck')
     .description('Check every artifact row has its file with the recorded size and sha256, every attempt folder its row, every recorded folder exists')
-    .option('--quick', 'sizes only: stat the files, do not read and hash them')
+    .option('--quick', 'only check that every file is there (one listing per folder); sizes and sha256 need the full check')
     .option('--repair', 'move orphan folders to the lake’s quarantine/ folder (never deletes)')
     .option('--json', 'print the report as JSON')
     .action(async (flags: { quick?: boolean; repair?: boolean; json?: boolean }, command: Command) => {
@@ -61,7 +61,7 @@ export function registerLakeCommand(program: Command): void {
             return report.ok;
           }
           const lines = [
-            `Checked ${report.checked.artifacts.toLocaleString('en-US')} files (${report.quick ? 'sizes' : 'sizes and sha256'}), ` +
+            `Checked ${report.checked.artifacts.toLocaleString('en-US')} files (${report.quick ? 'present' : 'sizes and sha256'}), ` +
               `${report.checked.recordedFolders.toLocaleString('en-US')} recorded folders and ${report.checked.lakeFolders.toLocaleString('en-US')} attempt folders in ${report.lake} in ${report.seconds.toFixed(1)} s: ` +
               (report.ok ? 'no problems.' : `${fsckProblemKinds.reduce((sum, kind) => sum + report.counts[kind], 0)} problems.`),
           ];
