@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dialects } from './support/test-databases.ts';
+import { sql } from 'kysely';
+import { openHolocron } from '../src/holocron.ts';
+import { mapError } from '../src/server/error-edge.ts';
+import { testConfig } from './support/test-config.ts';
+import { dialects, makeTempDirectory } from './support/test-databases.ts';
 import { createServerFixture, postJson, type ServerFixture } from './support/server-fixture.ts';
 
 for (const dialect of dialects) {
@@ -100,6 +104,24 @@ for (const dialect of dialects) {
       assert.deepEqual(redriven, { redriven: 1, jobIds: [han] });
       const finalStats = (await (await app.request('/api/stats')).json()) as { byStatus: Record<string, number> };
       assert.equal(finalStats.byStatus.NEW, 3);
+    });
+
+    it('stops a statement that runs past the statement timeout where the dialect can, answered 503 query_timeout', async () => {
+      const holocron = await openHolocron(testConfig({ 'database.url': fixture.test.url, 'lake.root': makeTempDirectory('timeout-lake') }), { statementTimeoutMs: 100 });
+      try {
+        assert.equal(holocron.database.adapter.supportsStatementTimeout, dialect === 'postgres');
+        if (!holocron.database.adapter.supportsStatementTimeout) return;
+        const error = await sql`select pg_sleep(2)`.execute(holocron.database.db).then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+        assert.ok(error, 'the statement was stopped');
+        const mapped = mapError(error);
+        assert.equal(mapped.status, 503);
+        assert.equal(mapped.body.error.code, 'query_timeout');
+      } finally {
+        await holocron.close();
+      }
     });
 
     it('refuses bad input with a 400 that names the field, and unknown things with 404', async () => {
