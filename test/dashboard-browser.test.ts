@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { documentLineage } from '../src/documents/document-lineage.ts';
 import { compareEvalRuns } from '../src/evaluations/store/compare-eval-runs.ts';
+import { cancelJobs } from '../src/queue/cancel-jobs.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
 import { launchBrowser, type Browser } from './support/browser.ts';
 import { seedDemo, startDashboardServer, type DashboardServer } from './support/dashboard-server.ts';
@@ -255,6 +256,22 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     await row.waitFor({ state: 'detached' });
   });
 
+  it('pages update live from /api/events: the overview as jobs arrive, a job page as its job changes', async () => {
+    await open('#/');
+    await page.locator('[data-live=live]').waitFor();
+    const before = (await jobStats(server.holocron.database)).total;
+    assert.equal(await page.locator('[data-stat=jobs] .stat-value').innerText(), count(before));
+    // Enqueued by another process (here: the library), not through this page: only the stream can tell it.
+    const [added] = await server.holocron.enqueue([{ interrogation: 'sw_entity_facts_v1', entity_type: 'planet', entity_id: 'jakku', evidence: ['Jakku is a desert planet.'], run_label: 'live' }]);
+    await page.locator(`[data-stat=jobs] .stat-value:text-is("${count(before + 1)}")`).waitFor();
+
+    await open(`#/jobs/${added!.id}`);
+    await page.locator('[data-page=job][data-job-status=NEW]').waitFor();
+    await cancelJobs(server.holocron.database, [added!.id]);
+    await page.locator('[data-page=job][data-job-status=DEADLETTER]').waitFor();
+    assert.match(await page.locator('.fields').first().innerText(), /cancelled/);
+  });
+
   it('a server with a token: the page asks for it; the read-only token looks without action buttons, the token acts', async () => {
     const token = 'write-token-0123456789abcdef';
     const readToken = 'read-token-0123456789abcdef';
@@ -269,6 +286,7 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
       };
       await browser.context.clearCookies();
       await signIn(readToken);
+      await page.locator('[data-live=live]').waitFor({ timeout: 5_000 }); // the stream, refused before signing in, is reopened
       assert.equal(await page.locator('[data-action]').count(), 0, 'no retry or cancel for a read-only token');
       await page.goto(`${guarded.url}/#/jobs?status=NEW`);
       await page.locator('[data-table=jobs]').waitFor();

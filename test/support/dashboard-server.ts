@@ -19,8 +19,6 @@ export function demoConfig(directory: string, settings: Record<string, unknown> 
     'database.url': path.join(directory, 'holocron.sqlite'),
     'lake.root': path.join(directory, 'lake'),
     'evidence.root': path.join(directory, 'evidence'),
-    // Nothing answers here: the demo uses its bundled simulator.
-    'ollama.baseUrl': 'http://127.0.0.1:9',
     ...settings,
   });
 }
@@ -28,7 +26,8 @@ export function demoConfig(directory: string, settings: Record<string, unknown> 
 /** Runs the demo into `directory` (emptied first), quietly; a few seconds. Returns what it printed. */
 export async function seedDemo(directory: string, latencyMs = 20): Promise<string> {
   let printed = '';
-  const code = await runDemo(demoConfig(directory), { directory, faults: true, latencyMs, logger: createLogger('silent'), write: (text) => (printed += text) });
+  // Nothing answers at this address, so the demo uses its bundled simulator even where an Ollama runs.
+  const code = await runDemo(demoConfig(directory, { 'ollama.baseUrl': 'http://127.0.0.1:9' }), { directory, faults: true, latencyMs, logger: createLogger('silent'), write: (text) => (printed += text) });
   if (code !== 0) throw new Error(`The demo failed (exit code ${code}):\n${printed}`);
   return printed;
 }

@@ -7,7 +7,7 @@ import { JsonView } from './json-view.js';
 import { StatusBadge } from './status-badge.js';
 
 export function AttemptDetails({ attempt, openName, onOpen }) {
-  const model = [attempt.modelName, attempt.modelTag].filter(Boolean).join(':') || null;
+  const model = attempt.modelName && attempt.modelTag && !String(attempt.modelName).includes(':') ? `${attempt.modelName}:${attempt.modelTag}` : attempt.modelName ?? null;
   const fields = [
     ['status', html`<${StatusBadge} status=${attempt.status} />`],
     ['outcome', attempt.outcome],

@@ -19,7 +19,7 @@ export function TimeSeriesChart({ times, series, unit = '', height = 190, label,
     scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max ?? 1) * 1.1] } },
     axes: [
       { stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' } },
-      { stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, size: 52, values: (_u, ticks) => ticks.map((tick) => `${tick}${unit}`) },
+      { stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' }, size: unit ? 70 : 52, values: (_u, ticks) => ticks.map((tick) => `${tick}${unit}`) },
     ],
     series: [
       {},
@@ -28,7 +28,8 @@ export function TimeSeriesChart({ times, series, unit = '', height = 190, label,
         stroke: entry.color,
         fill: bars ? `${entry.color}cc` : `${entry.color}1a`,
         width: bars ? 0 : 2,
-        points: { show: false },
+        // Lines: a dot per bucket, so a bucket alone between empty ones still shows.
+        points: bars ? { show: false } : { show: true, size: 5, fill: entry.color },
         spanGaps: false,
         value: (_u, value, _series, index) => {
           const shown = bars && index !== null && index !== undefined ? own[order[position]][index] : value;

@@ -6,7 +6,7 @@
 import { postJson } from '../lib/api.js';
 import { formatTime } from '../lib/format.js';
 import { html } from '../lib/html.js';
-import { useLiveEvent } from '../lib/live-events.js';
+import { useLiveEvent, useWatchedJobs } from '../lib/live-events.js';
 import { useSession } from '../lib/session.js';
 import { useApi } from '../lib/use-api.js';
 import { href, navigate } from '../lib/use-route.js';
@@ -25,8 +25,11 @@ export function JobPage({ route }) {
   const id = route.params.id;
   const details = useApi(`/api/jobs/${encodeURIComponent(id)}`);
   const session = useSession();
+  useWatchedJobs([id]);
+  const seen = details.data ? `${details.data.job.status}/${details.data.job.attemptCount}/${details.data.job.updatedAt}` : null;
   useLiveEvent('job', (event) => {
-    if (String(event?.id) === String(id)) details.reload(true);
+    // The stream sends each watched job at once and on every change: reload only when it changed.
+    if (String(event?.id) === String(id) && seen !== `${event.status}/${event.attemptCount}/${event.updatedAt}`) details.reload(true);
   });
   if (details.error) return html`<${ErrorBox} error=${details.error} what=${`job ${id}`} />`;
   if (!details.data) return html`<${Loading} what=${`job ${id}`} />`;

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { postJson } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { jobFiltersFromParams, jobFiltersToParams } from '../lib/job-search.js';
-import { useLiveEvent } from '../lib/live-events.js';
+import { useLiveEvent, useWatchedJobs } from '../lib/live-events.js';
 import { useSession } from '../lib/session.js';
 import { throttle, useApi } from '../lib/use-api.js';
 import { href, navigate } from '../lib/use-route.js';
@@ -37,11 +37,17 @@ export function JobsPage({ route }) {
     setOutcome(null);
   }, [key]);
   const refresh = useMemo(() => throttle(() => list.reload(true), 1500), [list.reload]);
-  useLiveEvent('job', () => {
+  const jobs = list.data?.items ?? list.data?.jobs ?? [];
+  // Jobs shown change status: refetch the page; new jobs move the counts: refetch the first page.
+  useWatchedJobs(jobs.map((job) => job.id));
+  useLiveEvent('job', (event) => {
+    const shown = jobs.find((job) => job.id === Number(event?.id));
+    if (shown && (shown.status !== event.status || shown.updatedAt !== event.updatedAt)) refresh();
+  });
+  useLiveEvent('stats', () => {
     if (!cursor) refresh();
   });
 
-  const jobs = list.data?.items ?? list.data?.jobs ?? [];
   const nextCursor = list.data?.nextCursor ?? null;
   const search = (next) => navigate('/jobs', jobFiltersToParams(next));
   const toggle = (id) => {

@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { postJson } from '../lib/api.js';
-import { formatAgo, formatCount } from '../lib/format.js';
+import { formatAgo, formatCount, formatMs } from '../lib/format.js';
 import { html } from '../lib/html.js';
 import { useLiveEvent } from '../lib/live-events.js';
 import { useSession } from '../lib/session.js';
@@ -20,7 +20,8 @@ import { StatusBar } from '../components/status-bar.js';
 import { TimeSeriesChart } from '../components/time-series-chart.js';
 
 const ranges = [
-  [15, '15 min', 30],
+  [5, '5 min', 5],
+  [15, '15 min', 15],
   [60, '1 h', 60],
   [360, '6 h', 300],
   [1440, '24 h', 900],
@@ -40,7 +41,6 @@ export function OverviewPage({ route }) {
     if (data && typeof data === 'object' && data.byStatus) setLive(data);
     refreshSeries();
   });
-  useLiveEvent('job', () => refreshSeries());
 
   const data = live ?? stats.data;
   if (stats.error && !data) return html`<${ErrorBox} error=${stats.error} what="the queue statistics" />`;
@@ -107,14 +107,17 @@ export function OverviewPage({ route }) {
               )}</tbody>
             </table>`}
       </${Card}>
-      <${Card} title="Servers">
+      <${Card} title="Servers" actions=${html`<span class="muted">attempts per endpoint</span>`}>
         ${endpoints.length === 0
-          ? html`<p class="muted empty">No endpoint has reported yet (workers report theirs as they call).</p>`
+          ? html`<p class="muted empty">No endpoint configured or recorded yet.</p>`
           : html`<table class="table" data-table="endpoints">
-              <thead><tr><th>endpoint</th><th>capacity in use</th><th class="num">busy answers</th></tr></thead>
+              <thead><tr><th>endpoint</th><th>capacity</th><th>attempts</th><th class="num">mean</th><th class="num">busy</th></tr></thead>
               <tbody>${endpoints.map((endpoint) => html`<tr data-endpoint=${endpoint.id}>
-                <td><b>${endpoint.id}</b>${endpoint.healthy === false ? html` <span class="badge status-deadletter">down</span>` : null}<div class="muted small">${endpoint.kind ?? endpoint.provider ?? ''} ${endpoint.baseUrl ?? ''}${endpoint.models?.length ? ` · ${endpoint.models.join(', ')}` : endpoint.model ? ` · ${endpoint.model}` : ''}</div></td>
-                <td>${capacity(endpoint)}</td>
+                <td><b>${endpoint.id}</b>${endpoint.configured === false ? html` <span class="badge" title="not in this server's configuration; recorded by a worker">elsewhere</span>` : null}
+                  <div class="muted small">${endpoint.kind ?? endpoint.provider ?? ''} ${endpoint.baseUrl ?? ''}${endpoint.models?.length ? ` · ${endpoint.models.join(', ')}` : ''}</div></td>
+                <td class="nowrap">${capacity(endpoint)}</td>
+                <td>${attemptsBar(endpoint.attempts)}</td>
+                <td class="num nowrap">${endpoint.meanDurationMs === null || endpoint.meanDurationMs === undefined ? html`<span class="muted">–</span>` : formatMs(endpoint.meanDurationMs)}</td>
                 <td class="num">${endpoint.busyAnswers === undefined ? html`<span class="muted">–</span>` : formatCount(endpoint.busyAnswers)}</td>
               </tr>`)}</tbody>
             </table>`}
@@ -138,16 +141,31 @@ function seriesChart(series, draw) {
   return draw(buckets, times);
 }
 
-/** Calls in flight of the endpoint's limit (what it reports; else its configured maxInFlight). */
+/** The most calls a worker sends the endpoint at once (its adaptive limit's ceiling); live in-flight figures when reported. */
 function capacity(endpoint) {
-  const inFlight = endpoint.inFlight === undefined || endpoint.inFlight === null ? null : Number(endpoint.inFlight);
   const limitValue = endpoint.limit ?? endpoint.maxInFlight;
   const limit = limitValue === null || limitValue === undefined ? null : Number(limitValue);
-  if (inFlight === null) return html`<span class="muted">${limit === null ? 'no limit configured' : `up to ${formatCount(limit)} in flight`}</span>`;
+  if (endpoint.inFlight === undefined || endpoint.inFlight === null) {
+    return html`<span title="calls in flight per worker process">${limit === null ? html`<span class="muted">no limit of its own</span>` : `≤ ${formatCount(limit)} in flight`}</span>`;
+  }
+  const inFlight = Number(endpoint.inFlight);
   const share = limit ? Math.min(1, inFlight / limit) : 0;
   return html`<div class="meter" title=${`${inFlight} in flight of ${limit ?? '∞'}`}>
     <div class="meter-bar"><div style=${`width:${share * 100}%`} class=${share >= 1 ? 'full' : ''}></div></div>
     <span>${formatCount(inFlight)} / ${limit === null ? '∞' : formatCount(limit)}</span>
+  </div>`;
+}
+
+/** Succeeded / failed / abandoned attempts as one bar with the counts. */
+function attemptsBar(attempts) {
+  if (!attempts) return html`<span class="muted">–</span>`;
+  const total = attempts.succeeded + attempts.failed + attempts.abandoned;
+  if (total === 0) return html`<span class="muted">none yet</span>`;
+  return html`<div class="meter" title=${`${attempts.succeeded} succeeded, ${attempts.failed} failed, ${attempts.abandoned} abandoned`}>
+    <div class="meter-bar stacked">
+      <div class="ok" style=${`width:${(attempts.succeeded / total) * 100}%`}></div><div class="failed" style=${`width:${(attempts.failed / total) * 100}%`}></div><div class="abandoned" style=${`width:${(attempts.abandoned / total) * 100}%`}></div>
+    </div>
+    <span>${formatCount(attempts.succeeded)} ok · ${formatCount(attempts.failed)} failed</span>
   </div>`;
 }
 
