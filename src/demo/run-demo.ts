@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { HolocronConfig } from '../config/config-schema.ts';
 import { defaults } from '../config/defaults.ts';
+import { runReproducibilityDemo } from '../reproducibility/reproducibility-demo.ts';
 import { openHolocron, type Holocron } from '../holocron.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import { runPipelineDemo } from '../pipelines/pipeline-demo.ts';
@@ -94,6 +95,7 @@ export async function runDemo(baseConfig: HolocronConfig, options: DemoOptions):
       drain: () => drainUntilSettled(holocron, options.logger),
       write,
     });
+    await runReproducibilityDemo(holocron, write, () => drainUntilSettled(holocron, options.logger));
     await runEvaluationDemo(config, { latencyMs: options.latencyMs, logger: options.logger, write });
     const where = `--db ${path.relative(process.cwd(), holocron.database.displayUrl) || holocron.database.displayUrl} --lake-root ${path.relative(process.cwd(), holocron.lake.location) || holocron.lake.location}`;
     write(
