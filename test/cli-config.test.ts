@@ -53,6 +53,7 @@ const layered: Record<string, Layered> = {
   HOLOCRON_BACKEND: { file: 'openai', environment: 'ollama', fromEnvironment: 'ollama', flag: { args: ['--backend', 'openai'], value: 'openai' } },
   HOLOCRON_BASE_URL: { file: 'http://file.example:8080/v1', environment: 'http://environment.example:8080/v1', fromEnvironment: 'http://environment.example:8080/v1', flag: { args: ['--base-url', 'http://flag.example:8080/v1'], value: 'http://flag.example:8080/v1' } },
   HOLOCRON_OPENAI_SERVER: { file: 'vllm', environment: 'openai', fromEnvironment: 'openai', flag: { args: ['--openai-server', 'ollama'], value: 'ollama' } },
+  HOLOCRON_CACHE: { file: 'read', environment: 'readwrite', fromEnvironment: 'readwrite' },
   HOLOCRON_LOG_LEVEL: { file: 'warn', environment: 'error', fromEnvironment: 'error', flag: { args: ['--verbose'], value: 'debug' } },
 };
 
@@ -63,6 +64,8 @@ const pathSettings = new Set(['database.url', 'lake.root', 'evidence.root', 'int
 const otherFlagSamples: Record<string, string[]> = {
   'worker.prefetch': ['--prefetch', '3'],
   'ollama.stream': ['--no-stream'],
+  'cache.mode': ['--cache', 'off'],
+  'cache.nondeterministic': ['--cache-nondeterministic'],
 };
 
 function getPath(value: unknown, key: string): unknown {

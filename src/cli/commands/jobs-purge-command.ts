@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { jobStatuses, type JobStatus } from '../../database/database.ts';
 import { keepReasons, purgeJobs } from '../../reproducibility/purge-jobs.ts';
+import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatBytes } from './lake-command.ts';
 
@@ -26,15 +27,17 @@ export function registerJobsPurgeCommand(jobs: Command): void {
     .command('purge')
     .description('Remove old jobs, their attempts and lake folders — never one a document, evaluation item, cache entry, derived attempt or pipeline task references; lists them first')
     .addOption(new Option('--status <status>', `jobs in this state (repeatable): ${purgeable.join(', ')}`).argParser(statusOption))
-    .requiredOption('--older-than <age>', 'finished (or last changed) longer ago than this, e.g. 30d', ageOption)
+    .option('--older-than <age>', 'finished (or last changed) longer ago than this, e.g. 30d (required)', ageOption)
     .option('--dry-run', 'list what would be removed; remove nothing')
     .option('--json', 'print the report as JSON')
-    .action(async (flags: { status?: string[] | string; olderThan: number; dryRun?: boolean; json?: boolean }, command: Command) => {
+    .action(async (flags: { status?: string[] | string; olderThan?: number; dryRun?: boolean; json?: boolean }, command: Command) => {
+      const olderThan = flags.olderThan;
+      if (olderThan === undefined) throw new UsageError('jobs purge needs --older-than AGE, e.g. --older-than 30d');
       const statuses = (Array.isArray(flags.status) ? flags.status : flags.status ? [flags.status] : []) as JobStatus[];
       await withHolocron(
         contextFrom(command),
         async (holocron) => {
-          const report = await purgeJobs(holocron.database, { statuses, olderThanMs: flags.olderThan, dryRun: flags.dryRun, lakeRoot: holocron.lake.location });
+          const report = await purgeJobs(holocron.database, { statuses, olderThanMs: olderThan, dryRun: flags.dryRun, lakeRoot: holocron.lake.location });
           if (flags.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
           const lines = report.jobs.slice(0, 50).map((job) => `  job ${job.id}  ${job.status}  ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`);
           if (report.jobs.length > 50) lines.push(`  … and ${report.purged.jobs - 50} more jobs (--json lists up to 1,000)`);
