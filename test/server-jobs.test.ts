@@ -61,6 +61,7 @@ for (const dialect of dialects) {
       assert.deepEqual(searched.items.map((job) => job.id), [luke], 'text inside the input, case-insensitive');
       const labelled = (await (await app.request('/api/jobs?label=exp-a&status=NEW')).json()) as { items: { id: number }[] };
       assert.deepEqual(labelled.items.map((job) => job.id), [han, luke]);
+      assert.deepEqual(await (await app.request('/api/jobs?status=RUNNING')).json(), { items: [], nextCursor: null }, 'no RUNNING job: answered from the counts');
       const percent = (await (await app.request('/api/jobs?q=%25')).json()) as { items: unknown[] };
       assert.equal(percent.items.length, 0, 'a % in the search is a character, not a wildcard');
 

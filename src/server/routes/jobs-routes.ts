@@ -9,6 +9,7 @@ import { JobNotFoundError, JobStateError } from '../../queue/queue-errors.ts';
 import { redriveDeadLetters } from '../../queue/redrive-dead-letters.ts';
 import { retryJob } from '../../queue/retry-job.ts';
 import { searchJobs } from '../../queue/search-jobs.ts';
+import { readJobCounts } from '../../queue/status-counts.ts';
 import type { JobRequest } from '../../pipeline/job-request.ts';
 import { toJob, type Job } from '../../read-models/job.ts';
 import { toEnqueueResult, type RetryResult } from '../../read-models/queue-actions.ts';
@@ -34,9 +35,18 @@ export function jobsRoutes({ holocron }: RouteContext): Hono<ServerEnv> {
   return new Hono<ServerEnv>()
     .get('/jobs', async (context) => {
       const limit = limitParam(context);
+      const status = oneOf('status', context.req.query('status'), jobStatuses);
+      const interrogationKey = textParam(context, 'interrogation');
+      // No job has that status (the maintained counts say so at once): no need to walk the ids.
+      if (status !== undefined) {
+        const counts = await readJobCounts(database);
+        if (!counts.some((row) => row.status === status && (interrogationKey === undefined || row.interrogationKey === interrogationKey))) {
+          return context.json({ items: [], nextCursor: null } satisfies ListPage<Job>);
+        }
+      }
       const result = await searchJobs(database, {
-        status: oneOf('status', context.req.query('status'), jobStatuses),
-        interrogationKey: textParam(context, 'interrogation'),
+        status,
+        interrogationKey,
         runLabel: textParam(context, 'label'),
         model: textParam(context, 'model'),
         errorCode: textParam(context, 'error'),
