@@ -9,16 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import { dashboardRoutes } from '../src/dashboard/dashboard-routes.ts';
 import { checkServeSafety, isLoopbackHost, ServeRefusedError, startServer } from '../src/server/start-server.ts';
 import { createServerFixture, postJson, type ServerFixture } from './support/server-fixture.ts';
-import { makeTempDirectory } from './support/test-databases.ts';
+import { dialects, makeTempDirectory } from './support/test-databases.ts';
 
 const token = 'write-token-0123456789abcdef';
 const readToken = 'read-token-0123456789abcdef';
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
 
-describe('HTTP API auth and CSRF', () => {
+for (const dialect of dialects) {
+describe(`HTTP API auth and CSRF on ${dialect}`, () => {
   let fixture: ServerFixture;
   before(async () => {
-    fixture = await createServerFixture('sqlite');
+    fixture = await createServerFixture(dialect);
   });
   after(async () => {
     await fixture?.close();
@@ -67,6 +68,17 @@ describe('HTTP API auth and CSRF', () => {
     );
     assert.equal(sameOrigin.status, 201);
     assert.equal((await fixture.holocron.database.db.selectFrom('jobs').select('id').execute()).length, before + 1, 'only the same-origin request acted');
+  });
+});
+}
+
+describe('serving safely', () => {
+  let fixture: ServerFixture;
+  before(async () => {
+    fixture = await createServerFixture('sqlite');
+  });
+  after(async () => {
+    await fixture?.close();
   });
 
   it('knows loopback addresses and refuses any other without a token', () => {
