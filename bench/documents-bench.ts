@@ -25,12 +25,14 @@ function writeLegacyTree(root: string, files: number): void {
   const parsed = path.join(root, '3_generation/draft_responses');
   const essays = path.join(root, '3_generation/essay_responses_raw');
   for (const folder of [raw, parsed, essays]) fs.mkdirSync(folder, { recursive: true });
-  // Per task: two raw versions and a parsed file (3 files); every fourth task is an essay with one raw.
+  // Per task: two raw versions and a parsed file (3 files); every fourth task is an essay with one raw,
+  // linked to its draft.
   let written = 0;
   for (let task = 0; written < files; task += 1) {
     const body = `answer ${task} `.repeat(40);
     if (task % 4 === 3) {
-      fs.writeFileSync(path.join(essays, `essay${task}_v1.txt`), body);
+      // An essay written from the task before's draft: its task id extends the draft's (the layout's reference).
+      fs.writeFileSync(path.join(essays, `task${task - 1}_essayA_v1.txt`), body);
       written += 1;
       continue;
     }

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { chunk } from '../queue/chunk.ts';
@@ -29,8 +30,10 @@ export interface BackfillOptions {
   runLabel: string;
   link?: boolean;
   dryRun?: boolean;
-  /** Documents per transaction. */
+  /** Documents per transaction (default 2,000). */
   batchSize?: number;
+  /** Document folders written at once (default 16). */
+  concurrency?: number;
   onScanned?: (plannedDocuments: number) => void;
   onProgress?: (doneDocuments: number, plannedDocuments: number) => void;
 }
@@ -106,16 +109,22 @@ export async function backfillLegacy(database: HolocronDatabase | null, options:
   let done = 0;
   // legacy file → doc_id, of the documents this run wrote (parents resolve from here, else from the index).
   const docIds = new Map<string, string>();
-  for (const batch of chunk(todo, options.batchSize ?? 500)) {
+  // A batch never mixes stages: every parent (an earlier stage) is written and known before its children.
+  const batches = legacyStages.flatMap((stage) => chunk(todo.filter((document) => document.task.stage === stage), options.batchSize ?? 2000));
+  for (const batch of batches) {
     const parents = await resolveParents(database!, batch, docIds);
+    // The folders are written several at once (the file system's latency, not the CPU, is what a
+    // backfill waits on), each whole before the batch's rows go in, in one transaction.
+    const written = await mapConcurrently(batch, options.concurrency ?? 16, (document) =>
+      writeDocument(dataRoot, lakeRoot, document, options, report, document.parent ? (docIds.get(document.parent.legacyPath) ?? parents.get(document.parent.legacyPath) ?? null) : null),
+    );
     const rows: NewDocument[] = [];
-    for (const document of batch) {
-      const row = writeDocument(dataRoot, lakeRoot, document, options, report, document.parent ? (docIds.get(document.parent.legacyPath) ?? parents.get(document.parent.legacyPath) ?? null) : null);
-      if (row) {
-        rows.push(row);
-        docIds.set(document.legacyPath, row.doc_id);
-      }
-    }
+    batch.forEach((document, index) => {
+      const row = written[index];
+      if (!row) return;
+      rows.push(row);
+      docIds.set(document.legacyPath, row.doc_id);
+    });
     const { db, adapter } = database!;
     const inserted = await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, rows));
     report.added += inserted.length;
@@ -175,25 +184,39 @@ async function alreadyIndexed(database: HolocronDatabase, legacyPaths: readonly 
   return found;
 }
 
-/** Writes one document's folder (whole, then renamed into place) and returns its row; null when a file could not be read. */
-function writeDocument(
+/** Runs `work` over the items, at most `limit` at once; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** Writes one document's folder and returns its row; null when a file could not be read. */
+async function writeDocument(
   dataRoot: string,
   lakeRoot: string,
   document: PlannedDocument,
   options: BackfillOptions,
   report: BackfillReport,
   parentDocId: string | null,
-): NewDocument | null {
+): Promise<NewDocument | null> {
   let raw: Buffer | null = null;
   let parsed: Buffer | null = null;
   try {
-    if (document.raw) raw = fs.readFileSync(path.join(dataRoot, document.raw.path));
+    if (document.raw) raw = await fsp.readFile(path.join(dataRoot, document.raw.path));
   } catch (error) {
     report.problems.push({ path: document.raw!.path, problem: `cannot read: ${(error as Error).message}; skipped` });
     return null;
   }
   try {
-    if (document.parsed) parsed = fs.readFileSync(path.join(dataRoot, document.parsed));
+    if (document.parsed) parsed = await fsp.readFile(path.join(dataRoot, document.parsed));
   } catch (error) {
     report.problems.push({ path: document.parsed!, problem: `cannot read: ${(error as Error).message}; indexed without it` });
     parsed = null;
@@ -217,11 +240,13 @@ function writeDocument(
   };
   // The folder is named by its (derived) doc_id and written before its row exists: a run cut short
   // leaves a folder no row points at, which the next run writes again and indexes.
-  fs.mkdirSync(path.join(finalDir, 'extras'), { recursive: true });
-  if (document.raw) place(path.join(dataRoot, document.raw.path), raw!, path.join(finalDir, 'raw.txt'), options.link, report);
-  if (document.parsed && parsed) place(path.join(dataRoot, document.parsed), parsed, path.join(finalDir, 'parsed.txt'), options.link, report);
+  await fsp.mkdir(path.join(finalDir, 'extras'), { recursive: true });
   const metadata = { ...provenance, raw_sha256: rawSha, parsed_sha256: parsedSha, task_id: taskId, stage };
-  fs.writeFileSync(path.join(finalDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+  await Promise.all([
+    document.raw ? place(path.join(dataRoot, document.raw.path), raw!, path.join(finalDir, 'raw.txt'), options.link, report) : null,
+    document.parsed && parsed ? place(path.join(dataRoot, document.parsed), parsed, path.join(finalDir, 'parsed.txt'), options.link, report) : null,
+    fsp.writeFile(path.join(finalDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`),
+  ]);
   return {
     doc_id: docId,
     // The seed's hash(stage|task_id): a legacy file records no template or model apart from its task id.
@@ -243,18 +268,18 @@ function writeDocument(
   };
 }
 
-function place(source: string, bytes: Buffer, target: string, link: boolean | undefined, report: BackfillReport): void {
+async function place(source: string, bytes: Buffer, target: string, link: boolean | undefined, report: BackfillReport): Promise<void> {
   if (link) {
     try {
-      fs.rmSync(target, { force: true });
-      fs.linkSync(source, target);
+      await fsp.rm(target, { force: true });
+      await fsp.link(source, target);
       report.linked += 1;
       return;
     } catch {
       // Another file system, or links not allowed: copy instead.
     }
   }
-  fs.writeFileSync(target, bytes);
+  await fsp.writeFile(target, bytes);
   report.copied += 1;
 }
 

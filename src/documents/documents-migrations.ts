@@ -6,7 +6,26 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 
 export function documentsMigrations(adapter: DialectAdapter): Record<string, Migration> {
-  return { 'documents/0001-create-documents': createDocuments(adapter) };
+  return {
+    'documents/0001-create-documents': createDocuments(adapter),
+    'documents/0002-list-by-run-and-stage': listByRunAndStage(),
+  };
+}
+
+/**
+ * `docs list --run-label L --stage S`, newest first, a page at a time: one exact index range, however
+ * the run's documents are spread over stages (with the run-label index alone, each page also walked the
+ * other stages' rows of the run).
+ */
+function listByRunAndStage(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await sql`create index documents_run_stage_index on documents (run_label, stage, id) where run_label is not null`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`drop index documents_run_stage_index`.execute(db);
+    },
+  };
 }
 
 function createDocuments(adapter: DialectAdapter): Migration {
