@@ -14,10 +14,10 @@ import { llmJudge } from '../src/evaluations/metrics/llm-judge.ts';
 import { checkMetricSpecs } from '../src/evaluations/queue/metric-specs.ts';
 import { startQueuedEvaluation } from '../src/evaluations/queue/start-queued-evaluation.ts';
 import { getEvalRun } from '../src/evaluations/store/get-eval-run.ts';
-import { openHolocron, type Holocron } from '../src/holocron.ts';
+import type { Holocron } from '../src/holocron.ts';
 import { createOllamaProvider } from '../src/providers/ollama/create-ollama-provider.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
-import { testConfig } from './support/test-config.ts';
+import { openTestHolocron } from './support/test-holocron.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
 
 const items = starWarsDataset.slice(0, 6);
@@ -39,9 +39,7 @@ for (const dialect of dialects) {
           ...items.map((item, index) => ({ key: `evaluation item ${item.id}`, answer: verdictOf(index) })),
         ],
       });
-      holocron = await openHolocron(
-        testConfig({ 'database.url': test.url, 'lake.root': lakeRoot, 'ollama.baseUrl': simulator.url, 'worker.concurrency': 4, 'worker.pollSeconds': 0.05, 'retry.baseDelaySeconds': 0.01, 'retry.maxDelaySeconds': 0.05 }),
-      );
+      holocron = await openTestHolocron({ databaseUrl: test.url, lakeRoot, llmUrl: simulator.url });
     });
     after(async () => {
       await holocron?.close();

@@ -14,9 +14,9 @@ import { startQueuedEvaluation } from '../src/evaluations/queue/start-queued-eva
 import { compareEvalRuns } from '../src/evaluations/store/compare-eval-runs.ts';
 import { getEvalRun } from '../src/evaluations/store/get-eval-run.ts';
 import { listEvalItems } from '../src/evaluations/store/list-eval-items.ts';
-import { openHolocron, type Holocron } from '../src/holocron.ts';
+import type { Holocron } from '../src/holocron.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
-import { testConfig } from './support/test-config.ts';
+import { openTestHolocron } from './support/test-holocron.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
 
 const items = starWarsDataset.slice(0, 12);
@@ -34,9 +34,7 @@ for (const dialect of dialects) {
         answers: items.map((item) => ({ key: String(item.id), answer: item.expected })),
         accuracy: { 'llama3.2:latest': 0.5, 'qwen2.5:7b': 1 },
       });
-      holocron = await openHolocron(
-        testConfig({ 'database.url': test.url, 'lake.root': lakeRoot, 'ollama.baseUrl': simulator.url, 'worker.concurrency': 4, 'worker.pollSeconds': 0.05, 'retry.baseDelaySeconds': 0.01, 'retry.maxDelaySeconds': 0.05 }),
-      );
+      holocron = await openTestHolocron({ databaseUrl: test.url, lakeRoot, llmUrl: simulator.url });
     });
     after(async () => {
       await holocron?.close();

@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Migrator, sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import {
   allMigrations,
   areas,
@@ -22,32 +20,7 @@ import { sqliteAdapter } from '../src/database/dialects/sqlite-adapter.ts';
 import { openDatabase, type HolocronDatabase } from '../src/database/open-database.ts';
 import { createQueueMigration } from '../src/queue/migrations/0001-create-queue.ts';
 import { enqueueJobs } from '../src/queue/enqueue-jobs.ts';
-import { dialects, makeTempDirectory, postgresTestUrl } from './support/test-databases.ts';
-
-/** An empty database (no migration run) and how to drop it. */
-async function emptyDatabase(dialect: 'sqlite' | 'postgres'): Promise<{ url: string; database: HolocronDatabase; destroy(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const directory = makeTempDirectory('migrations');
-    const url = path.join(directory, 'holocron.sqlite');
-    const database = await openDatabase(url, { migrate: false });
-    return { url, database, destroy: async () => { await database.close(); fs.rmSync(directory, { recursive: true, force: true }); } };
-  }
-  const schema = `test_${randomBytes(6).toString('hex')}`;
-  const url = `${postgresTestUrl}${postgresTestUrl.includes('?') ? '&' : '?'}schema=${schema}`;
-  const database = await openDatabase(url, { migrate: false });
-  await database.adapter.prepare(database.db);
-  return {
-    url,
-    database,
-    async destroy() {
-      await database.close();
-      const client = new pg.Client({ connectionString: postgresTestUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    },
-  };
-}
+import { createTestDatabase, dialects, makeTempDirectory } from './support/test-databases.ts';
 
 async function recordedNames(database: HolocronDatabase): Promise<string[]> {
   const table = database.adapter.migrationSchema ? `${database.adapter.migrationSchema}.kysely_migration` : 'kysely_migration';
@@ -64,7 +37,7 @@ for (const dialect of dialects) {
       for (const cleanup of cleanups) await cleanup();
     });
     async function fresh() {
-      const made = await emptyDatabase(dialect);
+      const made = await createTestDatabase(dialect, { migrate: false });
       cleanups.push(made.destroy);
       return made;
     }

@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openHolocron, type Holocron } from '../src/holocron.ts';
+import type { Holocron } from '../src/holocron.ts';
 import { createOllamaProvider } from '../src/providers/ollama/create-ollama-provider.ts';
 import { createDefaultRegistry } from '../src/interrogations/interrogation-registry.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
-import { testConfig } from './support/test-config.ts';
+import { openTestHolocron } from './support/test-holocron.ts';
 
 const evidence = 'Luke Skywalker was a human male Jedi. Born on Tatooine in 19 BBY, he was the son of Anakin Skywalker & Padmé Amidala.';
 
@@ -41,18 +41,7 @@ for (const dialect of dialects) {
     let simulator: RunningSimulator;
 
     async function open(settings: Record<string, unknown> = {}, url = simulator.url): Promise<Holocron> {
-      return openHolocron(
-        testConfig({
-          'database.url': test.url,
-          'lake.root': lakeRoot,
-          'ollama.baseUrl': url,
-          'worker.concurrency': 4,
-          'worker.pollSeconds': 0.05,
-          'retry.baseDelaySeconds': 0.01,
-          'retry.maxDelaySeconds': 0.05,
-          ...settings,
-        }),
-      );
+      return openTestHolocron({ databaseUrl: test.url, lakeRoot, llmUrl: url }, settings);
     }
 
     before(async () => {

@@ -12,7 +12,7 @@ import { documentLineage } from '../src/documents/document-lineage.ts';
 import { findStaleDocuments } from '../src/documents/find-stale-documents.ts';
 import { currentDefinitionOf } from '../src/documents/interrogation-hashes.ts';
 import { listDocuments } from '../src/documents/list-documents.ts';
-import { openHolocron, type Holocron } from '../src/holocron.ts';
+import type { Holocron } from '../src/holocron.ts';
 import { createInterrogationHandler } from '../src/pipeline/create-interrogation-handler.ts';
 import { createDocumentsRecordHook } from '../src/pipelines/documents-record-hook.ts';
 import { parsePipeline } from '../src/pipelines/pipeline-definition.ts';
@@ -29,7 +29,7 @@ import { recordOutcomes, type AttemptOutcome } from '../src/queue/record-outcome
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { runCli } from './support/cli-process.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
-import { testConfig } from './support/test-config.ts';
+import { openTestHolocron } from './support/test-holocron.ts';
 
 const items = [
   { entity_type: 'character', entity_id: 'luke_skywalker', evidence: ['Luke Skywalker was a human male Jedi born on Tatooine in 19 BBY.'] },
@@ -69,18 +69,7 @@ for (const dialect of dialects) {
     let simulator: RunningSimulator;
 
     function open(settings: Record<string, unknown> = {}): Promise<Holocron> {
-      return openHolocron(
-        testConfig({
-          'database.url': test.url,
-          'lake.root': path.join(workspace, 'lake'),
-          'ollama.baseUrl': simulator.url,
-          'worker.concurrency': 4,
-          'worker.pollSeconds': 0.05,
-          'retry.baseDelaySeconds': 0.01,
-          'retry.maxDelaySeconds': 0.05,
-          ...settings,
-        }),
-      );
+      return openTestHolocron({ databaseUrl: test.url, lakeRoot: path.join(workspace, 'lake'), llmUrl: simulator.url }, settings);
     }
 
     before(async () => {

@@ -26,30 +26,36 @@ export function makeTempDirectory(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `holocron-${prefix}-`));
 }
 
-export async function createTestDatabase(dialect: 'sqlite' | 'postgres'): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /** false: an empty database, no migration run (PostgreSQL: the schema made and selected). Default true. */
+  migrate?: boolean;
+}
+
+export async function createTestDatabase(dialect: 'sqlite' | 'postgres', options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
+  let url: string;
+  let removeStorage: () => Promise<void>;
   if (dialect === 'sqlite') {
     const directory = makeTempDirectory('sqlite');
-    const url = path.join(directory, 'holocron.sqlite');
-    const database = await openDatabase(url);
-    return {
-      dialect,
-      url,
-      database,
-      async destroy() {
-        await database.close();
-        fs.rmSync(directory, { recursive: true, force: true });
-      },
+    url = path.join(directory, 'holocron.sqlite');
+    removeStorage = async () => fs.rmSync(directory, { recursive: true, force: true });
+  } else {
+    const schema = `test_${randomBytes(6).toString('hex')}`;
+    url = `${postgresTestUrl}${postgresTestUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+    removeStorage = async () => {
+      const client = new pg.Client({ connectionString: postgresTestUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
     };
   }
-  const schema = `test_${randomBytes(6).toString('hex')}`;
-  const url = `${postgresTestUrl}${postgresTestUrl.includes('?') ? '&' : '?'}schema=${schema}`;
   let database: HolocronDatabase;
   try {
-    database = await openDatabase(url);
+    database = await openDatabase(url, { migrate });
+    if (!migrate) await database.adapter.prepare(database.db);
   } catch (error) {
-    throw new Error(
-      `PostgreSQL tests need a server at ${postgresTestUrl} (set HOLOCRON_TEST_POSTGRES_URL): ${(error as Error).message}`,
-    );
+    if (dialect === 'sqlite') throw error;
+    throw new Error(`PostgreSQL tests need a server at ${postgresTestUrl} (set HOLOCRON_TEST_POSTGRES_URL): ${(error as Error).message}`);
   }
   return {
     dialect,
@@ -57,10 +63,7 @@ export async function createTestDatabase(dialect: 'sqlite' | 'postgres'): Promis
     database,
     async destroy() {
       await database.close();
-      const client = new pg.Client({ connectionString: postgresTestUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
+      await removeStorage();
     },
   };
 }
