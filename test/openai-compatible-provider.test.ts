@@ -13,6 +13,7 @@ import { createOpenAiCompatibleProvider } from '../src/providers/openai-compatib
 import { readOpenAiErrorBody } from '../src/providers/openai-compatible/openai-call-errors.ts';
 import { readSseStream } from '../src/providers/openai-compatible/read-sse-stream.ts';
 import { startSimulator, type RunningSimulator, type SimulatorStartOptions } from '../src/simulator/index.ts';
+import { parseSimCommandFlags, SimFlagError } from '../src/cli/commands/sim-command.ts';
 
 const personSchema = {
   type: 'object',
@@ -297,5 +298,17 @@ describe('SSE reading', () => {
     const seen: string[] = [];
     await readSseStream({ readText: async (onText) => pieces.forEach(onText) }, { onData: (data) => seen.push(data) });
     assert.deepEqual(seen, ['{"a":1}', 'line1\nline2', '[DONE]', 'tail']);
+  });
+});
+
+describe('holocron sim flags for the OpenAI side', () => {
+  it('parses --protocol, --flavor, --retry-after-seconds and --fault-rate-limited, and names a bad one', () => {
+    const options = parseSimCommandFlags({ host: '127.0.0.1', port: '0', protocol: 'openai', flavor: 'vllm', retryAfterSeconds: '4', faultRateLimited: '0.25' });
+    assert.equal(options.protocol, 'openai');
+    assert.equal(options.flavor, 'vllm');
+    assert.equal(options.retryAfterSeconds, 4);
+    assert.equal(options.faults.rateLimited, 0.25);
+    assert.equal(parseSimCommandFlags({ host: '127.0.0.1', port: '0' }).protocol, 'ollama');
+    assert.throws(() => parseSimCommandFlags({ host: '127.0.0.1', port: '0', protocol: 'openai', flavor: 'lmstudio' }), (error: unknown) => error instanceof SimFlagError && /--flavor/.test(error.message));
   });
 });
