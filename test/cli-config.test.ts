@@ -93,6 +93,9 @@ function everyCommand(command: Command, names: string[] = []): { names: string[]
   return [{ names, command }, ...command.commands.flatMap((child) => everyCommand(child, [...names, child.name()]))];
 }
 
+/** Values for required options that are not settings. */
+const requiredOptionSamples: Record<string, string> = { '--older-than': '30d' };
+
 /** Parses argv with the command's action replaced: returns the setting flags it would have applied. */
 async function flagsSeenBy(names: string[], args: string[]): Promise<Record<string, { value: unknown; flag: string }>> {
   const program = createProgram();
@@ -102,7 +105,9 @@ async function flagsSeenBy(names: string[], args: string[]): Promise<Record<stri
     seen = configFlagValues(parameters.at(-1) as Command);
   });
   const required = target.registeredArguments.filter((argument) => argument.required).map(() => '1');
-  await program.parseAsync(['node', 'holocron', ...names, ...required, ...args]);
+  // Required options (`jobs purge --older-than`) get a sample value; they set no configuration.
+  const requiredOptions = target.options.filter((option) => option.mandatory && option.long !== undefined).flatMap((option) => [option.long!, requiredOptionSamples[option.long!] ?? '1']);
+  await program.parseAsync(['node', 'holocron', ...names, ...required, ...requiredOptions, ...args]);
   assert.ok(seen, `holocron ${names.join(' ')} ran`);
   return seen;
 }
