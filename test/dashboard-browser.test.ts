@@ -193,6 +193,31 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.locator(`[data-page=document] h1:has-text("${lineage.ancestors.at(-1)!.doc_id}")`).waitFor();
   });
 
+  it('stale documents are marked in the list, on their page and in the lineage graph, with why', async () => {
+    const { db } = server.holocron.database;
+    const essay = await db.selectFrom('documents').select(['doc_id', 'parent_doc_id']).where('stage', '=', 'essay').orderBy('id').executeTakeFirstOrThrow();
+    const lineage = (await documentLineage(server.holocron.database, essay.doc_id))!;
+    const facts = lineage.ancestors.at(-1)!;
+    // As if the facts template had been edited since: what the document recorded no longer matches.
+    await db.updateTable('documents').set({ template_hash: '0'.repeat(64) }).where('doc_id', '=', facts.doc_id).execute();
+    try {
+      await open('#/documents?stale=true');
+      await page.locator('[data-table=documents] tbody tr').first().waitFor();
+      const listed = await page.locator('[data-table=documents] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-doc')));
+      assert.ok(listed.includes(facts.doc_id), 'the edited one');
+      assert.ok(listed.includes(essay.doc_id), 'and what was made from it');
+      assert.equal(await page.locator(`tr[data-doc="${facts.doc_id}"] .badge.stale`).count(), 1);
+
+      await open(`#/documents/${essay.doc_id}`);
+      await page.locator('svg.lineage').waitFor();
+      assert.equal(await page.locator('[data-page=document]').getAttribute('data-stale'), 'true');
+      assert.match(await page.locator('.notice.warn').innerText(), /ancestor stale/);
+      assert.equal(await page.locator(`svg.lineage a[data-doc="${facts.doc_id}"]`).getAttribute('data-stale'), 'true');
+    } finally {
+      await db.updateTable('documents').set({ template_hash: facts.template_hash }).where('doc_id', '=', facts.doc_id).execute();
+    }
+  });
+
   it("an evaluation run's page draws a histogram for each metric and lists its worst items", async () => {
     const { db } = server.holocron.database;
     const run = await db.selectFrom('eval_runs').select('id').orderBy('created_at').executeTakeFirstOrThrow();
