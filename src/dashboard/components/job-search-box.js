@@ -18,12 +18,10 @@ export function JobSearchBox({ filters, onSearch }) {
     setErrors(parsed.errors);
     onSearch(parsed.filters);
   };
-  // One status per press (shift-click adds to the selection: `status:a,b`).
-  const toggle = (status, add) => {
-    const current = filters.status ?? [];
-    const on = current.includes(status);
-    const next = add ? (on ? current.filter((entry) => entry !== status) : [...current, status]) : on && current.length === 1 ? [] : [status];
-    onSearch({ ...filters, status: next.length > 0 ? next : undefined });
+  // One status at a time (the API filters by one); pressing the chosen one again clears it.
+  const toggle = (status) => {
+    const on = (filters.status ?? []).includes(status) && filters.status.length === 1;
+    onSearch({ ...filters, status: on ? undefined : [status] });
   };
   return html`<form class="search" onSubmit=${submit} role="search">
     <div class="search-row">
@@ -33,7 +31,7 @@ export function JobSearchBox({ filters, onSearch }) {
       ${Object.keys(filters).length > 0 ? html`<button class="button ghost" type="button" onClick=${() => { setErrors([]); onSearch({}); }}>Clear</button>` : null}
     </div>
     <div class="chips">
-      ${jobStatuses.map((status) => html`<button type="button" class=${`chip status-${status.toLowerCase()} ${(filters.status ?? []).includes(status) ? 'on' : ''}`} onClick=${(event) => toggle(status, event.shiftKey)} data-chip=${status}>${chipNames[status]}</button>`)}
+      ${jobStatuses.map((status) => html`<button type="button" class=${`chip status-${status.toLowerCase()} ${(filters.status ?? []).includes(status) ? 'on' : ''}`} onClick=${() => toggle(status)} data-chip=${status}>${chipNames[status]}</button>`)}
       <span class="muted small hint">filters: <code>status:</code> <code>interrogation:</code> <code>label:</code> <code>model:</code> <code>error:</code>; other words search inside the input</span>
     </div>
     ${errors.length > 0 ? html`<ul class="error-text search-errors">${errors.map((error) => html`<li>${error}</li>`)}</ul>` : null}
