@@ -6,6 +6,7 @@
  * inputs, expected values, answers, score details, histograms.
  */
 import type { Selectable } from 'kysely';
+import type { Summary } from './statistics/summarize.ts';
 
 export const evalRunStatuses = ['running', 'completed', 'failed'] as const;
 export type EvalRunStatus = (typeof evalRunStatuses)[number];
@@ -86,18 +87,12 @@ export interface EvalScoreTable {
   details: string | null;
 }
 
-export interface EvalMetricAggregateTable {
+/** A metric's statistics over a run (src/evaluations/statistics/summarize.ts), the histogram as JSON text. */
+export interface EvalMetricAggregateTable extends Omit<Summary, 'histogram'> {
   run_id: string;
   metric: string;
   field: string;
   metric_version: string;
-  count: number;
-  mean: number | null;
-  min: number | null;
-  max: number | null;
-  p50: number | null;
-  p95: number | null;
-  std: number | null;
   pass_rate: number | null;
   /** JSON: { edges, counts }. */
   histogram: string;

@@ -10,27 +10,20 @@ import { evalItemStatuses } from '../evaluations-tables.ts';
 import { escapeLike, wildcard } from './compile-run-query.ts';
 import { QueryError } from './query-error.ts';
 import type { QueryNode } from './query-tree.ts';
+import { compileTree, type TermNode } from './compile-tree.ts';
 
 const itemColumns: Record<string, string> = { latency_ms: 'latency_ms', latency: 'latency_ms', prompt_tokens: 'prompt_tokens', completion_tokens: 'completion_tokens', repeat: 'repeat', position: 'position' };
 
 export const itemQueryFields = ['status', 'key', 'field'];
 
 export function compileItemQuery(node: QueryNode, query: string): Expression<SqlBool> {
-  return compile(node, query);
+  return compileTree(node, { term: (term) => compileTerm(term, query) });
 }
 
 const sameItem = sql`s.run_id = eval_items.run_id and s.item_key = eval_items.item_key and s.repeat = eval_items.repeat`;
 
-function compile(node: QueryNode, query: string): RawBuilder<SqlBool> {
+function compileTerm(node: TermNode, query: string): RawBuilder<SqlBool> {
   switch (node.type) {
-    case 'and':
-      return sql<SqlBool>`(${sql.join(node.children.map((child) => compile(child, query)), sql` and `)})`;
-    case 'or':
-      return sql<SqlBool>`(${sql.join(node.children.map((child) => compile(child, query)), sql` or `)})`;
-    case 'not':
-      return sql<SqlBool>`(not ${compile(node.child, query)})`;
-    case 'all':
-      return sql<SqlBool>`(1 = 1)`;
     case 'text': {
       const pattern = `%${escapeLike(node.text.toLowerCase())}%`;
       return sql<SqlBool>`(lower(eval_items.input) like ${pattern} escape '\\' or lower(coalesce(eval_items.output, '')) like ${pattern} escape '\\' or lower(eval_items.item_key) like ${pattern} escape '\\')`;

@@ -8,6 +8,7 @@ import { evalRunStatuses } from '../evaluations-tables.ts';
 import { resolveRunMetric, type MetricReference } from './metric-reference.ts';
 import { QueryError } from './query-error.ts';
 import type { QueryNode } from './query-tree.ts';
+import { compileTree, type TermNode } from './compile-tree.ts';
 
 const runTextFields: Record<string, string> = {
   project: 'project',
@@ -23,26 +24,22 @@ const runTextFields: Record<string, string> = {
 export const runQueryFields = [...Object.keys(runTextFields), 'tag', 'since', 'before'];
 
 export function compileRunQuery(node: QueryNode, query: string): Expression<SqlBool> {
-  return compile(node, query);
+  return compileTree(node, {
+    term: (term) => compileTerm(term, query),
+    // `tag:a OR tag:b OR …` is one tag lookup with an IN list: a subquery per term made PostgreSQL's
+    // planner take minutes over a 10 kB query of 900 alternatives.
+    alternatives(children, compile) {
+      const exactTags = children.filter(isExactTag).map((child) => child.value);
+      const rest = children.filter((child) => !isExactTag(child)).map(compile);
+      if (exactTags.length > 1) rest.unshift(sql<SqlBool>`exists (select 1 from eval_run_tags t where t.run_id = eval_runs.id and t.tag in (${sql.join(exactTags)}))`);
+      else if (exactTags.length === 1) rest.unshift(compile(children.find(isExactTag)!));
+      return rest;
+    },
+  });
 }
 
-function compile(node: QueryNode, query: string): RawBuilder<SqlBool> {
+function compileTerm(node: TermNode, query: string): RawBuilder<SqlBool> {
   switch (node.type) {
-    case 'and':
-      return sql<SqlBool>`(${sql.join(node.children.map((child) => compile(child, query)), sql` and `)})`;
-    case 'or': {
-      // `tag:a OR tag:b OR …` is one tag lookup with an IN list: a subquery per term made PostgreSQL's
-      // planner take minutes over a 10 kB query of 900 alternatives.
-      const exactTags = node.children.filter(isExactTag).map((child) => child.value);
-      const rest = node.children.filter((child) => !isExactTag(child)).map((child) => compile(child, query));
-      if (exactTags.length > 1) rest.unshift(sql<SqlBool>`exists (select 1 from eval_run_tags t where t.run_id = eval_runs.id and t.tag in (${sql.join(exactTags)}))`);
-      else if (exactTags.length === 1) rest.unshift(compile(node.children.find(isExactTag)!, query));
-      return sql<SqlBool>`(${sql.join(rest, sql` or `)})`;
-    }
-    case 'not':
-      return sql<SqlBool>`(not ${compile(node.child, query)})`;
-    case 'all':
-      return sql<SqlBool>`(1 = 1)`;
     case 'text': {
       const pattern = `%${escapeLike(node.text.toLowerCase())}%`;
       return sql<SqlBool>`(lower(eval_runs.name) like ${pattern} escape '\\' or lower(coalesce(eval_runs.description, '')) like ${pattern} escape '\\')`;

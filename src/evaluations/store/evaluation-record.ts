@@ -3,6 +3,7 @@
  * shape is what `runs export` writes and `runs import` reads, so a round trip loses nothing.
  */
 import type { EvalItemStatus, EvalRunStatus } from '../evaluations-tables.ts';
+import type { ScoringInput } from '../metrics/metric.ts';
 
 export interface EvaluationRunRecord {
   id: string;
@@ -24,18 +25,11 @@ export interface EvaluationRunRecord {
   error: string | null;
 }
 
-export interface EvaluationItemRecord {
-  itemKey: string;
+/** An item as stored: what its metrics scored (the answer, its error, latency, tokens) and where it stands. */
+export interface EvaluationItemRecord extends ScoringInput {
   repeat: number;
   position: number;
   status: EvalItemStatus;
-  input: unknown;
-  expected: unknown;
-  output: unknown;
-  error: string | null;
-  latencyMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
   jobId: number | null;
 }
 
