@@ -27,6 +27,10 @@ import { describeValue } from './pipeline/job-request-contract.ts';
 import { configuredEndpoints } from './config/configured-endpoints.ts';
 import type { LlmProvider } from './providers/llm-provider.ts';
 import { createProviderSet, providerSetOf, type ProviderSet } from './providers/provider-factory.ts';
+import { EndpointPool } from './providers/endpoint-pool.ts';
+import { EndpointsUnreachableError } from './providers/endpoints-unreachable-error.ts';
+import { hasQueuedWorkOfKinds } from './queue/has-queued-work.ts';
+import { defaultJobKind } from './worker/job-kind-registry.ts';
 import { EnqueueFailedError, enqueueJobs, type EnqueuedJob, type JobSpec } from './queue/enqueue-jobs.ts';
 import { JobKindRegistry } from './worker/job-kind-registry.ts';
 import { noopJobKind } from './worker/noop-job-kind.ts';
@@ -75,6 +79,10 @@ export interface CreateWorkerOptions {
   logger?: Logger;
   /** Another LLM backend than the configured endpoints (it stays open after `close()`: its owner closes it). */
   provider?: LlmProvider;
+  /** `drain`: the longest it waits for jobs in RETRY; past that it stops with work left (`stoppedWithWorkLeft`). */
+  maxWaitSeconds?: number;
+  /** Probe the LLM servers before claiming (default true): unreachable, `once`/`drain` stop with an error. */
+  preflight?: boolean;
   onRecorded?: WorkerOptions['onRecorded'];
 }
 
@@ -100,6 +108,10 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
   /** The model a worker gives a job: its own, the configured default, the interrogation's, or the fallback. */
   const modelFor = (key: string, modelHint: string | null): string =>
     modelHint ?? config.ollama.model ?? (registry.has(key) ? registry.get(key).defaults.model : undefined) ?? fallbackModel;
+  // One pool per process over the shared providers: each endpoint's adaptive in-flight window is the
+  // process's, whatever the number of workers.
+  let pool: EndpointPool | undefined;
+  const sharedPool = () => (pool ??= new EndpointPool(sharedProviders(), { ceiling: config.worker.concurrency }));
 
   return {
     config,
@@ -152,9 +164,12 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
     },
 
     createWorker(workerOptions = {}) {
+      const workerPool =
+        workerOptions.provider === undefined ? sharedPool() : new EndpointPool(providerSetOf([workerOptions.provider]), { ceiling: config.worker.concurrency });
       const interrogation = createInterrogationJobKind({
         registry,
-        providers: workerOptions.provider === undefined ? sharedProviders() : providerSetOf([workerOptions.provider]),
+        providers: workerPool.providers,
+        pool: workerPool,
         lake,
         evidence: config.evidence,
         model: config.ollama.model,
@@ -182,10 +197,27 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
         shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
         logger: workerOptions.logger,
         onRecorded: workerOptions.onRecorded,
+        busyBudgetMs: config.backpressure.busyBudgetSeconds * 1000,
+        ...(workerOptions.maxWaitSeconds === undefined ? {} : { maxWaitMs: workerOptions.maxWaitSeconds * 1000 }),
+        endpointLevels: () => workerPool.levels(),
+        // Only when LLM work is queued: a worker over other kinds' jobs needs no LLM server.
+        ...(workerOptions.preflight === false
+          ? {}
+          : {
+              preflight: async () => {
+                if (!(await hasQueuedWorkOfKinds(database, [defaultJobKind]))) return;
+                const result = await workerPool.preflight();
+                if (result.reachable.length === 0) throw new EndpointsUnreachableError(result.unreachable);
+                for (const endpoint of result.unreachable) {
+                  workerOptions.logger?.warn({ endpoint: endpoint.endpointId, reason: endpoint.message }, 'endpoint not answering at start: left out of the pool until it answers');
+                }
+              },
+            }),
       });
     },
 
     async close() {
+      pool?.close();
       try {
         await providers?.close();
       } finally {

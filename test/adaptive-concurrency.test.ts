@@ -1,7 +1,7 @@
 /** The per-endpoint AIMD limiter on its own, with a hand-driven clock: growth, one halving per episode, the ceiling, pauses. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AdaptiveConcurrency, type CallPermit } from '../src/worker/adaptive-concurrency.ts';
+import { AdaptiveConcurrency, type CallPermit } from '../src/providers/adaptive-concurrency.ts';
 
 function limits(ceiling: number, now: { value: number } = { value: 0 }, initial = 1) {
   return new AdaptiveConcurrency({ ceiling, initial, random: () => 0.5, now: () => now.value });

@@ -411,7 +411,7 @@ describe('holocron command line', { concurrency: true }, () => {
       const stats = parseJson<JobStats>(statsJson);
       assert.equal(stats.total, 4);
       assert.deepEqual(stats.byStatus, { NEW: 0, RUNNING: 0, RETRY: 0, SUCCEEDED: 2, DEADLETTER: 2 });
-      assert.deepEqual(stats.attempts, { total: 4, succeeded: 2, failed: 2, abandoned: 0 });
+      assert.deepEqual(stats.attempts, { total: 4, succeeded: 2, failed: 2, abandoned: 0, deferred: 0 });
       assert.ok(stats.tokens.prompt > 0 && stats.tokens.completion > 0);
 
       assertSucceeded(show);

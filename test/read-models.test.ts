@@ -38,7 +38,7 @@ const jobShape = {
   input: 'object', evidenceRefs: 'array|null', modelHint: 'string|null', dedupeKey: 'string|null', runLabel: 'string|null',
   attemptCount: 'number', maxAttempts: 'number', availableAt: 'number', createdAt: 'number', updatedAt: 'number',
   lockedBy: 'string|null', lockedAt: 'number|null', leaseExpiresAt: 'number|null', currentAttemptId: 'string|null',
-  resultAttemptId: 'string|null', lastError: 'string|null', lastErrorCode: 'string|null', completedAt: 'number|null',
+  resultAttemptId: 'string|null', lastError: 'string|null', lastErrorCode: 'string|null', completedAt: 'number|null', busySince: 'number|null',
 };
 
 const artifactShape = { id: 'number', type: 'string', lakePath: 'string', path: 'string', sha256: 'string', bytes: 'number', createdAt: 'number' };
@@ -48,7 +48,7 @@ const attemptShape = {
   baseUrl: 'string|null', modelName: 'string|null', modelTag: 'string|null', modelDigest: 'string|null', options: 'object|null',
   metrics: 'object|null', promptTokens: 'number|null', completionTokens: 'number|null', error: 'string|null', errorCode: 'string|null',
   lakeDir: 'string|null', output: 'any', outcome: 'string|null', startedAt: 'number', completedAt: 'number', durationMs: 'number',
-  artifacts: [artifactShape] as [Shape],
+  callMs: 'number|null', inFlightLimit: 'number|null', artifacts: [artifactShape] as [Shape],
 };
 
 const shapes = {
@@ -56,14 +56,19 @@ const shapes = {
   enqueueRefusal: { enqueued: 'number', problems: [{ where: 'string', line: 'number|null', field: 'string', message: 'string' }] as [Shape] },
   workerRunSummary: {
     claimed: 'number', succeeded: 'number', failed: 'number', deadLettered: 'number', refused: 'number', released: 'number',
-    unrecorded: 'number', reaped: 'number', lost: 'number', seconds: 'number',
+    unrecorded: 'number', reaped: 'number', lost: 'number', seconds: 'number', deferred: 'number', busyBudgetExceeded: 'number',
+    endpoints: [{
+      endpointId: 'string', baseUrl: 'string', state: 'string', limit: 'number', ceiling: 'number', peakInFlight: 'number', busyAt: 'number|null',
+      calls: 'number', succeeded: 'number', busy: 'number', timesOut: 'number',
+    }] as [Shape],
+    scheduled: { count: 'number', firstDueAt: 'string|null' }, retrying: { count: 'number', firstDueAt: 'string|null' }, stoppedWithWorkLeft: 'boolean',
   },
   jobListPage: { jobs: [jobShape] as [Shape], nextBeforeId: 'number|null' },
   jobDetails: { job: jobShape, attempts: [attemptShape] as [Shape] },
   queueStats: {
     total: 'number', byStatus: counts, byInterrogation: { sw_entity_facts_v1: counts }, readyNow: 'number', waiting: 'number',
     expiredLeases: 'number', oldestReadyCreatedAt: 'number|null',
-    attempts: { total: 'number', succeeded: 'number', failed: 'number', abandoned: 'number' }, tokens: { prompt: 'number', completion: 'number' },
+    attempts: { total: 'number', succeeded: 'number', failed: 'number', abandoned: 'number', deferred: 'number' }, tokens: { prompt: 'number', completion: 'number' },
   },
   retryResult: { jobId: 'number', previousStatus: 'string', status: 'string', attemptCount: 'number', maxAttempts: 'number' },
   redriveResult: { redriven: 'number', jobIds: ['number'] as [Shape] },
@@ -155,7 +160,7 @@ describe('read models through --json', { concurrency: true }, () => {
 
         const counted = printed<QueueStats>(stats, shapes.queueStats, 'jobs stats');
         assert.deepEqual(counted.byStatus, { NEW: 0, RUNNING: 0, RETRY: 0, SUCCEEDED: 1, DEADLETTER: 2 });
-        assert.deepEqual(counted.attempts, { total: 3, succeeded: 1, failed: 2, abandoned: 0 });
+        assert.deepEqual(counted.attempts, { total: 3, succeeded: 1, failed: 2, abandoned: 0, deferred: 0 });
 
         const [refused, again, secondPage, retried, redriven] = await Promise.all([
           holocron('enqueue', '-i', 'sw_entity_facts_v1', '--entity-type', 'character', '--entity-id', 'luke_skywalker', '--priority', '99999999999'),

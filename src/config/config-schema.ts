@@ -121,6 +121,12 @@ export const configSchema = z
         shutdownGraceSeconds: z.number().min(0).max(...atMost),
       })
       .strict(),
+    backpressure: z
+      .object({
+        /** A job whose calls find the server busy for longer than this, without a break, fails (busy_budget_exceeded). */
+        busyBudgetSeconds: seconds,
+      })
+      .strict(),
     retry: z.object({ baseDelaySeconds: z.number().min(0).max(...atMost), maxDelaySeconds: z.number().min(0).max(...atMost) }).strict(),
     // The defaults of a job's priority and max_attempts, bounded as those are.
     queue: z

@@ -75,6 +75,13 @@ export const defaults = {
     /** On SIGINT/SIGTERM, how long attempts in flight may take to finish before they are cut off. */
     shutdownGraceSeconds: 30,
   },
+  backpressure: {
+    /**
+     * A busy server (503, 429, restarting) slows the worker down and never spends a job's attempts; only
+     * a job whose calls stay busy this long without a break fails, with busy_budget_exceeded.
+     */
+    busyBudgetSeconds: 600,
+  },
   retry: {
     baseDelaySeconds: 2,
     maxDelaySeconds: 300,

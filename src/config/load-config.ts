@@ -32,6 +32,7 @@ export const environmentVariables: Record<string, { path: string; type: 'string'
   HOLOCRON_CONCURRENCY: { path: 'worker.concurrency', type: 'number' },
   POLL_SECONDS: { path: 'worker.pollSeconds', type: 'number' },
   HOLOCRON_LEASE_SECONDS: { path: 'worker.leaseSeconds', type: 'number' },
+  HOLOCRON_BUSY_BUDGET_SECONDS: { path: 'backpressure.busyBudgetSeconds', type: 'number' },
   HOLOCRON_LOG_LEVEL: { path: 'log.level', type: 'string' },
   HOLOCRON_CACHE: { path: 'cache.mode', type: 'string' },
 };

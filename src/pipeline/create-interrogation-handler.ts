@@ -25,6 +25,7 @@ import type {
   StructuredChatResult,
   WireRequest,
 } from '../providers/llm-provider.ts';
+import { EndpointPool, EndpointsUnavailableError, type PooledCall } from '../providers/endpoint-pool.ts';
 import type { ProviderSet } from '../providers/provider-factory.ts';
 import type { LlmProvider } from '../providers/llm-provider.ts';
 import { analyzeSchema, type SchemaAnalysis } from '../providers/schema-support.ts';
@@ -39,6 +40,11 @@ export interface InterrogationHandlerOptions {
   registry: InterrogationRegistry;
   /** The endpoints' providers, shared by every worker of the process. */
   providers: ProviderSet;
+  /**
+   * Where calls go and how many are in flight to each endpoint (adaptive). Default: a pool of its own
+   * over `providers`, with a ceiling of 64 calls per endpoint.
+   */
+  pool?: EndpointPool;
   lake: Lake;
   evidence: { root: string; maxItemChars: number; maxTotalChars: number };
   /** The model for jobs without a hint; null: the interrogation's default. */
@@ -56,6 +62,8 @@ interface Failure {
   error: AttemptError;
   retryable: boolean;
   retryAfterMs?: number;
+  /** Backpressure: defer the job, do not spend an attempt. */
+  busy?: boolean;
 }
 
 const retryPromptCodes: Record<string, PreviousFailure['kind']> = { invalid_output: 'invalid_output', truncated: 'truncated' };
@@ -66,7 +74,8 @@ export function createInterrogationJobKind(options: InterrogationHandlerOptions)
 }
 
 export function createInterrogationHandler(options: InterrogationHandlerOptions): JobHandler {
-  const { registry, providers, lake } = options;
+  const { registry, lake } = options;
+  const pool = options.pool ?? new EndpointPool(options.providers, { ceiling: 64 });
   /** Schema analyses by interrogation and server profile (the same for every attempt). */
   const enforcement = new Map<string, SchemaAnalysis>();
 
@@ -102,8 +111,8 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       record.options = recordedOptions(interrogation, options.generation);
 
       // Reproducibility: the definition and fingerprint of the call, or an identical call's answer from the cache.
-      const step = { job, interrogation, request, record, providers, signal: context.signal };
-      const served = await callOrServeFromCache(options.cache, step, () => callSomeEndpoint(providers, request, context.signal, record));
+      const step = { job, interrogation, request, record, providers: pool.providers, signal: context.signal };
+      const served = await callOrServeFromCache(options.cache, step, () => callSomeEndpoint(pool, request, context.signal, record));
       if (served.hit) return served.hit;
       const call = served.call;
       files.push(jsonFile('request.json', 'request', requestRecord(request, call.servedBy, call.wire)));
@@ -118,6 +127,7 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
         if (LlmCallError.isInstance(error) && error.responseBody !== undefined) {
           files.push(jsonFile('response.json', 'response', { status: error.statusCode ?? null, body: error.responseBody }));
         }
+        if (call.busy) throw new BusyCallError(error, call.busy.retryAfterMs);
         throw error;
       }
       const result = call.result;
@@ -204,6 +214,16 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
   };
 }
 
+/** Backpressure met by the call (carried to classifyFailure). */
+class BusyCallError extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super((reason as Error)?.message ?? String(reason));
+  }
+}
+
 class PermanentJobError extends Error {
   constructor(
     readonly code: string,
@@ -272,7 +292,7 @@ function noteOutputFailures(record: HandlerRecord, failures: readonly { kind: st
 
 type EndpointCall =
   | { result: StructuredChatResult; error?: undefined; servedBy: ServedBy; wire: WireRequest; provider: LlmProvider }
-  | { result?: undefined; error: unknown; servedBy: ServedBy | null; wire: WireRequest | null; provider?: LlmProvider };
+  | { result?: undefined; error: unknown; servedBy: ServedBy | null; wire: WireRequest | null; provider?: LlmProvider; busy?: Busy };
 
 /**
  * Which keywords of the output schema the serving endpoint's decoder enforced, and which were only
@@ -292,19 +312,32 @@ function noteSchemaEnforcement(record: HandlerRecord, interrogation: Interrogati
     schemaEnforcement: { server: analysis.server, enforced: analysis.enforced, checkedAfter: analysis.checkedAfter, refused: analysis.refused },
   };
 }
+/** The call met backpressure: the job goes back to the queue without spending an attempt. */
+interface Busy {
+  retryAfterMs?: number;
+}
+
+/** Answers that mean the server is busy (its queue is full, it rate limits). */
+const busyCodes: ReadonlySet<string> = new Set(['server_busy', 'rate_limited']);
+/** Failures that mean the server is not answering at all (down, restarting): it is taken out of the pool. */
+const goneCodes: ReadonlySet<string> = new Set(['connection_failed', 'connection_dropped']);
 
 /**
- * Describes the model and calls it on the first endpoint that has it. A model missing on an endpoint
- * moves on to the next candidate; any other failure ends the attempt there. Who served (or failed) the
- * call is read from its result or error, never assumed from the provider asked.
+ * Describes the model and calls it through the endpoint pool: the call waits for a place in the window
+ * of an endpoint that may serve the model and goes to the one with the most room. A model missing on an
+ * endpoint moves on to the next candidate; a server that stopped answering is taken out and the call
+ * goes to another one that is in, if any; a busy answer (503, 429) or no endpoint answering is
+ * backpressure; any other failure ends the attempt there. Who served (or failed) the call is read from
+ * its result or error, never assumed from the provider asked.
  */
 async function callSomeEndpoint(
-  providers: ProviderSet,
+  pool: EndpointPool,
   request: StructuredChatRequest,
   signal: AbortSignal,
   record: HandlerRecord,
 ): Promise<EndpointCall> {
-  const candidates = providers.candidatesFor(request.model);
+  const providers = pool.providers;
+  let candidates = providers.candidatesFor(request.model);
   if (candidates.length === 0) {
     const served = providers.endpoints.map((endpoint) => `"${endpoint.id}" (${endpoint.models?.join(', ') ?? 'any'})`).join(', ');
     return {
@@ -314,23 +347,52 @@ async function callSomeEndpoint(
     };
   }
   const lacking: LlmCallError[] = [];
-  for (const provider of candidates) {
+  const total = candidates.length;
+  // Each endpoint may be tried once after it failed to answer (taken out); the model-lacking ones drop out.
+  for (let tries = 0; tries <= 2 * total; tries++) {
+    let pooled: PooledCall;
+    try {
+      pooled = await pool.acquire(candidates, signal);
+    } catch (error) {
+      if (error instanceof EndpointsUnavailableError) return { error, servedBy: null, wire: null, busy: {} };
+      return { error, servedBy: null, wire: null };
+    }
+    const { provider, permit } = pooled;
     let servedBy: ServedBy = { endpointId: provider.endpointId, provider: provider.provider, baseUrl: provider.baseUrl };
     try {
       const model = await provider.describeModel(request.model, { signal });
       servedBy = model.servedBy;
       describeInto(record, model);
       const result = await provider.chat(request, { signal });
+      permit.succeeded();
+      record.callMs = result.elapsedMs;
+      record.inFlightLimit = pooled.limit;
       noteLacking(record, lacking);
       return { result, servedBy: result.servedBy, wire: result.wire, provider };
     } catch (error) {
       const callError = LlmCallError.isInstance(error) ? error : undefined;
-      if (callError?.code === 'model_not_found') lacking.push(callError);
-      noteLacking(record, lacking);
       const failedAt = callError?.servedBy ?? servedBy;
       const wire = callError?.request ?? null;
+      record.inFlightLimit = pooled.limit;
+      if (callError && busyCodes.has(callError.code)) {
+        const retryAfterMs = callError.retryAfterSeconds !== undefined ? callError.retryAfterSeconds * 1000 : undefined;
+        permit.busy(retryAfterMs);
+        noteLacking(record, lacking);
+        return { error, servedBy: failedAt, wire, provider, busy: { retryAfterMs } };
+      }
+      if (callError && goneCodes.has(callError.code) && pool.hasAnswered(provider.endpointId)) {
+        // It answered before and now does not: restarting or gone. Take it out; another may serve the call.
+        permit.release();
+        pool.takeOut(provider.endpointId, callError);
+        if (candidates.some((candidate) => pool.isIn(candidate.endpointId))) continue;
+        noteLacking(record, lacking);
+        return { error, servedBy: failedAt, wire, provider, busy: {} };
+      }
+      permit.release();
+      if (callError?.code === 'model_not_found') lacking.push(callError);
+      noteLacking(record, lacking);
       if (callError?.code !== 'model_not_found') return { error, servedBy: failedAt, wire, provider };
-      if (lacking.length === candidates.length) {
+      if (lacking.length === total) {
         // Every endpoint that may serve the model lacks it: final for the job.
         const finalError =
           lacking.length === 1
@@ -338,10 +400,11 @@ async function callSomeEndpoint(
             : new PermanentJobError('model_not_found', `model "${request.model}" is on none of the endpoints that may serve it: ${lacking.map((each) => each.message).join('; ')}`);
         return { error: finalError, servedBy: failedAt, wire };
       }
+      candidates = candidates.filter((candidate) => candidate.endpointId !== provider.endpointId);
       clearModel(record, request.model);
     }
   }
-  throw new Error('unreachable: every candidate endpoint was tried');
+  return { error: new EndpointsUnavailableError(candidates.map((candidate) => candidate.endpointId)), servedBy: null, wire: null, busy: {} };
 }
 
 /** The endpoints tried first that lacked the model, kept in the attempt's metrics. */
@@ -360,6 +423,16 @@ function clearModel(record: HandlerRecord, model: string): void {
 }
 
 function classifyFailure(error: unknown): Failure {
+  if (error instanceof BusyCallError) {
+    const reason = error.reason as { code?: string; message?: string };
+    const code = LlmCallError.isInstance(reason) ? reason.code : (reason?.code ?? 'server_busy');
+    return {
+      error: { code, message: reason?.message ?? String(reason) },
+      retryable: true,
+      busy: true,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    };
+  }
   if (error instanceof PermanentJobError) return { error: { code: error.code, message: error.message }, retryable: false };
   if (LlmCallError.isInstance(error)) {
     return {

@@ -21,6 +21,7 @@ export const claimedJobColumns = [
   'last_error_code',
   'repeat_index',
   'cache_mode',
+  'busy_since',
 ] as const satisfies readonly (keyof JobRow)[];
 
 export type ClaimedJobRow = Pick<JobRow, (typeof claimedJobColumns)[number]>;
@@ -51,6 +52,8 @@ export interface ClaimedJob {
   repeatIndex?: number;
   /** The job's own cache mode; null or absent: the worker's. */
   cacheMode?: CacheModeColumn | null;
+  /** Since when (database clock, epoch ms) its calls have found the server busy without a break; null: not busy. */
+  busySince: number | null;
 }
 
 export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
@@ -73,5 +76,6 @@ export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
       row.last_error !== null ? { code: row.last_error_code ?? 'unknown', message: row.last_error } : null,
     repeatIndex: Number(row.repeat_index ?? 0),
     cacheMode: row.cache_mode ?? null,
+    busySince: row.busy_since === null || row.busy_since === undefined ? null : Number(row.busy_since),
   };
 }

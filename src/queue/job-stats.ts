@@ -71,6 +71,7 @@ export async function jobStats(database: HolocronDatabase, filter: { runLabel?: 
             sql<number>`sum(case when runs.status = 'SUCCEEDED' then 1 else 0 end)`.as('succeeded'),
             sql<number>`sum(case when runs.status = 'FAILED' then 1 else 0 end)`.as('failed'),
             sql<number>`sum(case when runs.status = 'ABANDONED' then 1 else 0 end)`.as('abandoned'),
+            sql<number>`sum(case when runs.status = 'DEFERRED' then 1 else 0 end)`.as('deferred'),
             sql<number>`coalesce(sum(prompt_tokens), 0)`.as('promptTokens'),
             sql<number>`coalesce(sum(completion_tokens), 0)`.as('completionTokens'),
           ])
@@ -89,17 +90,19 @@ export async function jobStats(database: HolocronDatabase, filter: { runLabel?: 
       succeeded: Number(attempts.succeeded ?? 0),
       failed: Number(attempts.failed ?? 0),
       abandoned: Number(attempts.abandoned ?? 0),
+      deferred: Number(attempts.deferred ?? 0),
     },
     tokens: { prompt: Number(attempts.promptTokens), completion: Number(attempts.completionTokens) },
   };
 }
 
 function sumAttemptCounts(counts: Awaited<ReturnType<typeof readAttemptCounts>>) {
-  const sum = { total: 0, succeeded: 0, failed: 0, abandoned: 0, promptTokens: 0, completionTokens: 0 };
+  const sum = { total: 0, succeeded: 0, failed: 0, abandoned: 0, deferred: 0, promptTokens: 0, completionTokens: 0 };
   for (const row of counts) {
     sum.total += row.attempts;
     if (row.status === 'SUCCEEDED') sum.succeeded += row.attempts;
     else if (row.status === 'FAILED') sum.failed += row.attempts;
+    else if (row.status === 'DEFERRED') sum.deferred += row.attempts;
     else sum.abandoned += row.attempts;
     sum.promptTokens += row.promptTokens;
     sum.completionTokens += row.completionTokens;

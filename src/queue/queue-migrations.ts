@@ -12,6 +12,7 @@ import { statusCountsMigration } from './migrations/0007-status-counts.ts';
 import { attemptDurationClassesMigration } from './migrations/0008-attempt-duration-classes.ts';
 import { attemptMinutesMigration } from './migrations/0009-attempt-minutes.ts';
 import { reproducibilityQueueMigration } from './migrations/0006-reproducibility.ts';
+import { deferredCallsMigration } from './migrations/0004-deferred-calls.ts';
 
 export function queueMigrations(adapter: DialectAdapter): Record<string, Migration> {
   return {
@@ -23,5 +24,6 @@ export function queueMigrations(adapter: DialectAdapter): Record<string, Migrati
     'queue/0007-status-counts': statusCountsMigration(adapter),
     'queue/0008-attempt-duration-classes': attemptDurationClassesMigration(adapter),
     'queue/0009-attempt-minutes': attemptMinutesMigration(adapter),
+    'queue/0004-deferred-calls': deferredCallsMigration(adapter),
   };
 }

@@ -22,8 +22,12 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 export const jobStatuses = ['NEW', 'RUNNING', 'RETRY', 'SUCCEEDED', 'DEADLETTER'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 
-/** How an attempt ended. ABANDONED: its worker lost the lease (crashed, hung, or was partitioned away). */
-export const runStatuses = ['SUCCEEDED', 'FAILED', 'ABANDONED'] as const;
+/**
+ * How an attempt ended. ABANDONED: its worker lost the lease (crashed, hung, or was partitioned away).
+ * DEFERRED: the server was busy (503, 429, restarting); the job went back to the queue without spending
+ * an attempt, and this row keeps the busy answer for the audit.
+ */
+export const runStatuses = ['SUCCEEDED', 'FAILED', 'ABANDONED', 'DEFERRED'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 export const runOutcomes = ['applied', 'dead_lettered', 'refused'] as const;
@@ -76,6 +80,11 @@ export interface JobTable {
   repeat_index: ColumnType<number, number | undefined, number>;
   /** The job's own cache mode (`off|read|write|readwrite`); null: the worker's (`cache.mode`). */
   cache_mode: CacheModeColumn | null;
+  /**
+   * Since when the job's calls have found the server busy without a break (deferred attempts), null
+   * when the last attempt was not deferred: a job busy past the busy budget fails.
+   */
+  busy_since: number | null;
 }
 
 export const cacheModes = ['off', 'read', 'write', 'readwrite'] as const;
@@ -128,6 +137,10 @@ export interface RunTable {
   /** The attempt this one was made from (`source_kind`: `cache_hit` or `replay`). */
   source_run_id: ColumnType<string | null, string | null | undefined, string | null>;
   source_kind: ColumnType<'cache_hit' | 'replay' | null, 'cache_hit' | 'replay' | null | undefined, 'cache_hit' | 'replay' | null>;
+  /** Milliseconds the LLM call itself took (not the wait for a place in its endpoint's window); null: no call answered. */
+  call_ms: number | null;
+  /** The endpoint's adaptive in-flight limit when the call went out (see the endpoint pool). */
+  in_flight_limit: number | null;
 }
 
 export interface ArtifactTable {

@@ -45,6 +45,10 @@ export interface AttemptRecord {
   sourceKind?: 'cache_hit' | 'replay' | null;
   /** What the handler passes on to its kind's record hook (not stored in `runs`). */
   hookData?: Readonly<Record<string, unknown>>;
+  /** Milliseconds of the LLM call alone. */
+  callMs?: number | null;
+  /** The endpoint's in-flight limit when the call went out. */
+  inFlightLimit?: number | null;
   startedAt: number;
   completedAt: number;
 }
@@ -86,6 +90,12 @@ export interface FailedOutcome extends OutcomeBase {
    * once, the attempt does not count against max_attempts, and it is recorded ABANDONED.
    */
   interrupted?: boolean;
+  /**
+   * The server was busy (backpressure, not a failure of the job): the job goes back to the queue in
+   * RETRY after `retryDelayMs` without spending an attempt, `busy_since` is set if it was not, and
+   * the attempt is recorded DEFERRED with the busy answer.
+   */
+  deferred?: boolean;
 }
 
 export type AttemptOutcome = SucceededOutcome | FailedOutcome;
@@ -153,6 +163,7 @@ export async function recordOutcomes<Outcome extends AttemptOutcome>(
           current_run_id: null,
           last_error: null,
           last_error_code: null,
+          busy_since: null,
         })
         .where(adapter.inList('id', part.map((outcome) => outcome.held.jobId), 'bigint'))
         .where(adapter.inList('current_run_id', part.map((outcome) => outcome.held.runId), 'text'))
@@ -171,7 +182,17 @@ export async function recordOutcomes<Outcome extends AttemptOutcome>(
             completed_at: null,
             available_at: now,
           }
-        : null;
+        : failure.deferred
+          ? {
+              // RETRY even before the first real attempt: the drain waits for jobs in RETRY, not for
+              // jobs scheduled for later.
+              status: 'RETRY' as const,
+              attempt_count: sql<number>`attempt_count - 1`,
+              completed_at: null,
+              available_at: now + Math.max(0, Math.round(failure.retryDelayMs)),
+              busy_since: sql<number>`coalesce(busy_since, ${sql.lit(now)})`,
+            }
+          : null;
       const row = await transaction
         .updateTable('jobs')
         .set({
@@ -188,6 +209,7 @@ export async function recordOutcomes<Outcome extends AttemptOutcome>(
           current_run_id: null,
           last_error: failure.error.message,
           last_error_code: failure.error.code,
+          busy_since: null,
           ...giveBack,
         })
         .where('id', '=', failure.held.jobId)
@@ -246,7 +268,8 @@ async function findRecordedBefore(
 function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRow {
   const refused = recorded.refused.has(outcome.held.runId);
   const interrupted = outcome.kind === 'failed' && outcome.interrupted === true;
-  const status: RunStatus = refused || interrupted ? 'ABANDONED' : outcome.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
+  const deferred = outcome.kind === 'failed' && outcome.deferred === true;
+  const status: RunStatus = refused || interrupted ? 'ABANDONED' : deferred ? 'DEFERRED' : outcome.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED';
   const record = outcome.record;
   const ownError = outcome.kind === 'failed' ? outcome.error : null;
   const refusal = `result refused: the attempt no longer held the job when it finished (${outcome.kind}${
@@ -280,6 +303,8 @@ function toRunRow(outcome: AttemptOutcome, recorded: RecordedOutcomes): NewRunRo
     definition_hash: record.definitionHash ?? null,
     source_run_id: record.sourceRunId ?? null,
     source_kind: record.sourceKind ?? null,
+    call_ms: record.callMs === undefined || record.callMs === null ? null : Math.round(record.callMs),
+    in_flight_limit: record.inFlightLimit ?? null,
   };
 }
 
@@ -311,6 +336,8 @@ const runColumns: BulkColumn[] = [
   { name: 'definition_hash', type: 'text' },
   { name: 'source_run_id', type: 'text' },
   { name: 'source_kind', type: 'text' },
+  { name: 'call_ms', type: 'integer' },
+  { name: 'in_flight_limit', type: 'integer' },
 ];
 
 const artifactColumns: BulkColumn[] = [
@@ -366,6 +393,8 @@ async function insertRuns(
           definition_hash: eb.ref('excluded.definition_hash'),
           source_run_id: eb.ref('excluded.source_run_id'),
           source_kind: eb.ref('excluded.source_kind'),
+          call_ms: eb.ref('excluded.call_ms'),
+          in_flight_limit: eb.ref('excluded.in_flight_limit'),
           outcome: eb.ref('excluded.outcome'),
           error: sql`runs.error || '; ' || excluded.error`,
         })),

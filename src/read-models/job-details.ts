@@ -41,12 +41,16 @@ export interface Attempt {
   output: unknown;
   /**
    * What recording this attempt did to its job: `applied`, `dead_lettered` or `refused` (it had lost
-   * the job); null when no outcome of its own was recorded (an ABANDONED attempt).
+   * the job); a DEFERRED attempt (the server was busy) is `applied`: its job went back to the queue; null when no outcome of its own was recorded (an ABANDONED attempt).
    */
   outcome: RunOutcome | null;
   startedAt: number;
   completedAt: number;
   durationMs: number;
+  /** Milliseconds of the LLM call alone (not the wait for a place at its endpoint); null: no answer. */
+  callMs: number | null;
+  /** The endpoint's adaptive in-flight limit when the call went out. */
+  inFlightLimit: number | null;
   artifacts: Artifact[];
 }
 
@@ -88,6 +92,8 @@ export function toAttempt(run: RunRow, artifacts: readonly Artifact[]): Attempt 
     startedAt: Number(run.started_at),
     completedAt: Number(run.completed_at),
     durationMs: Number(run.duration_ms),
+    callMs: nullableNumber(run.call_ms),
+    inFlightLimit: nullableNumber(run.in_flight_limit),
     artifacts: [...artifacts],
   };
 }

@@ -38,6 +38,8 @@ export interface Job {
   lastError: string | null;
   lastErrorCode: string | null;
   completedAt: number | null;
+  /** Since when its calls have found the server busy without a break (epoch ms); null: not busy. */
+  busySince: number | null;
 }
 
 /** One page of `jobs list`, newest first. */
@@ -73,6 +75,7 @@ export function toJob(row: JobRow): Job {
     lastError: row.last_error,
     lastErrorCode: row.last_error_code,
     completedAt: nullableNumber(row.completed_at),
+    busySince: nullableNumber(row.busy_since),
   };
 }
 

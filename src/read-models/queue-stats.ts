@@ -13,6 +13,7 @@ export interface QueueStats {
   expiredLeases: number;
   /** When the oldest ready job was enqueued, or null. */
   oldestReadyCreatedAt: number | null;
-  attempts: { total: number; succeeded: number; failed: number; abandoned: number };
+  /** `deferred`: calls a busy server refused (the job went back without spending an attempt). */
+  attempts: { total: number; succeeded: number; failed: number; abandoned: number; deferred: number };
   tokens: { prompt: number; completion: number };
 }

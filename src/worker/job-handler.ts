@@ -32,6 +32,12 @@ export type HandlerResult =
       retryable: boolean;
       /** A minimum wait before the retry (e.g. the server's Retry-After). */
       retryAfterMs?: number;
+      /**
+       * The server was busy (503, 429, restarting): backpressure, not a failure of the job. The worker
+       * gives the job back without spending an attempt (recorded DEFERRED), unless it has been busy
+       * past the busy budget.
+       */
+      busy?: boolean;
     };
 
 export type JobHandler = (job: ClaimedJob, context: JobContext) => Promise<HandlerResult>;

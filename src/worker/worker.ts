@@ -4,11 +4,22 @@
  * write is in progress go together in the next one). On stop it claims nothing more, gives back jobs
  * it has not started, lets attempts in flight finish (up to a grace period) and records them.
  *
- * Modes: `once` — one job, then exit; `drain` — until no job is ready and nothing is in hand;
- * `loop` — forever, polling when the queue is empty, until stopped.
+ * Modes: `once` — one job, then exit; `drain` — until no job is claimable, none is waiting out a
+ * retry (it sleeps until the first is due, or gives up past `maxWaitMs`) and nothing is in hand; jobs
+ * scheduled for later are not waited for, only counted; `loop` — forever, polling when the queue is
+ * empty, until stopped.
+ *
+ * Backpressure: an attempt whose call found the server busy (the handler says `busy`) gives its job
+ * back without spending an attempt — recorded DEFERRED, due again after the server's Retry-After or a
+ * short jittered delay that grows while the job stays busy — until the job has been busy for longer
+ * than the busy budget; then it fails (`busy_budget_exceeded`). A pre-flight (`preflight`, e.g. the
+ * LLM servers answering) runs before anything is claimed: `once` and `drain` stop with its error,
+ * `loop` logs it and tries again.
  */
 import type { Logger } from 'pino';
 import type { HolocronDatabase } from '../database/open-database.ts';
+import type { EndpointStatus } from '../providers/endpoint-pool.ts';
+import { pendingWork, type PendingWork } from '../queue/pending-work.ts';
 import { retryDelay, type BackoffPolicy } from '../queue/backoff.ts';
 import { claimJobs } from '../queue/claim-jobs.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
@@ -51,6 +62,15 @@ export interface WorkerOptions {
    */
   recordTries?: number;
   logger?: Logger;
+  /** A job whose calls stay busy longer than this fails with `busy_budget_exceeded` (default 10 minutes). */
+  busyBudgetMs?: number;
+  /** `drain`: the longest it waits for jobs in RETRY, from its start; past that it stops with work left. */
+  maxWaitMs?: number;
+  /** Runs before the first claim; `once`/`drain` stop with its error, `loop` retries it until it passes. */
+  preflight?: () => Promise<void>;
+  /** The endpoints' in-flight levels, for the summary. */
+  endpointLevels?: () => EndpointStatus[];
+  random?: () => number;
   /** Called after each batch of outcomes is recorded. */
   onRecorded?: (outcomes: readonly AttemptOutcome[], deadLettered: ReadonlySet<string>, refused: ReadonlySet<string>) => void;
 }
@@ -70,6 +90,18 @@ export interface WorkerSummary {
   reaped: number;
   /** Claimed jobs dropped unstarted because their lease was lost (this worker stalled past it). */
   lost: number;
+  /** Calls deferred by backpressure (the server was busy): their jobs went back without spending an attempt. */
+  deferred: number;
+  /** Jobs failed because their server stayed busy past the busy budget. */
+  busyBudgetExceeded: number;
+  /** Each endpoint's in-flight level at the end (where the adaptive limit settled). */
+  endpoints: EndpointStatus[];
+  /** `drain`: jobs scheduled for later, not waited for (count, and when the first is due, epoch ms). */
+  scheduled: { count: number; firstDueAt: number | null };
+  /** `drain`: jobs still waiting out a retry when it stopped (non-zero only when `maxWaitMs` ended it). */
+  retrying: { count: number; firstDueAt: number | null };
+  /** `drain` stopped at `maxWaitMs` with jobs left in RETRY. */
+  stoppedWithWorkLeft: boolean;
 }
 
 /** An outcome as the worker records it: with its job, for the kinds' record hooks. */
@@ -159,7 +191,16 @@ export class Worker {
     reaped: 0,
     unrecorded: 0,
     lost: 0,
+    deferred: 0,
+    busyBudgetExceeded: 0,
+    endpoints: [],
+    scheduled: { count: 0, firstDueAt: null },
+    retrying: { count: 0, firstDueAt: null },
+    stoppedWithWorkLeft: false,
   };
+  /** `drain`: when (this process's clock) the first job in RETRY is due, as of the last look; null: none. */
+  private retryDueAt: number | null = null;
+  private startedAt = 0;
 
   constructor(options: WorkerOptions) {
     if (options.concurrency < 1) throw new RangeError('concurrency must be at least 1');
@@ -199,15 +240,68 @@ export class Worker {
   }
 
   async run(): Promise<WorkerSummary> {
+    this.startedAt = Date.now();
     this.leases.start();
     try {
       await this.leases.reap();
-      await this.mainLoop();
+      if (await this.passPreflight()) await this.mainLoop();
     } finally {
       await this.shutdown();
       await this.leases.stop();
     }
-    return { ...this.summary };
+    if (this.options.mode === 'drain') await this.noteWhatIsLeft();
+    this.summary.endpoints = this.options.endpointLevels?.() ?? [];
+    return { ...this.summary, endpoints: [...this.summary.endpoints] };
+  }
+
+  /** Runs the pre-flight: false when stopped before it passed (`loop`); throws its error otherwise. */
+  private async passPreflight(): Promise<boolean> {
+    const { preflight, mode, logger, pollMs } = this.options;
+    if (!preflight) return true;
+    for (let failures = 0; !this.stopRequested; failures++) {
+      try {
+        await preflight();
+        if (failures > 0) logger?.info('pre-flight passed; starting to claim jobs');
+        return true;
+      } catch (error) {
+        if (mode !== 'loop') throw error;
+        logger?.error({ err: error }, `${(error as Error)?.message ?? String(error)} — claiming nothing; trying again`);
+        await this.sleep(Math.min(pollMs, 1_000 * 2 ** Math.min(failures, 3)));
+      }
+    }
+    return false;
+  }
+
+  /** The jobs a drain leaves behind: scheduled for later, and (when it stopped early) in RETRY. */
+  private async noteWhatIsLeft(): Promise<void> {
+    try {
+      const left = await pendingWork(this.options.database);
+      this.summary.scheduled = { count: left.scheduled, firstDueAt: left.nextScheduledAt };
+      this.summary.retrying = { count: left.retrying, firstDueAt: left.nextRetryAt };
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'could not count the jobs left');
+    }
+  }
+
+  /** `drain`, after an empty claim: when the first job in RETRY is due; whether some became ready meanwhile. */
+  private async lookAhead(): Promise<PendingWork | null> {
+    let pending: PendingWork;
+    try {
+      pending = await pendingWork(this.options.database);
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'could not look for jobs waiting to retry');
+      this.retryDueAt = Date.now() + Math.min(this.options.pollMs, 5_000);
+      return null;
+    }
+    this.retryDueAt = pending.nextRetryAt === null ? null : Date.now() + Math.max(0, pending.nextRetryAt - pending.now);
+    if (pending.ready > 0) this.queueLooksEmpty = false;
+    return pending;
+  }
+
+  /** `drain` waits for a retry due at `dueAt` only within `maxWaitMs` of its start. */
+  private mayWaitUntil(dueAt: number): boolean {
+    const { maxWaitMs } = this.options;
+    return maxWaitMs === undefined || dueAt <= this.startedAt + maxWaitMs;
   }
 
   private async mainLoop(): Promise<void> {
@@ -228,26 +322,39 @@ export class Worker {
         if (result === 0 && this.reapsSeen === reapsBefore) {
           this.queueLooksEmpty = true;
           this.emptyClaimAt = Date.now();
+          if (mode === 'drain') await this.lookAhead();
         }
       }
       this.startWaiting();
       if (this.held.size === 0) {
         if (!canClaimMore) break;
         if (this.queueLooksEmpty) {
-          if (mode !== 'loop') break;
-          await this.sleep(pollMs);
+          if (mode === 'once') break;
+          if (mode === 'drain') {
+            // Nothing in hand and nothing ready: wait for the first retry, if there is one to wait for.
+            const dueAt = this.retryDueAt;
+            if (dueAt === null) break;
+            if (!this.mayWaitUntil(dueAt)) {
+              this.summary.stoppedWithWorkLeft = true;
+              break;
+            }
+            await this.sleep(Math.max(0, dueAt - Date.now()));
+          } else await this.sleep(pollMs);
           this.queueLooksEmpty = false;
         }
         continue;
       }
       // Room left after a fruitful claim: claim again at once.
       if (claimed > 0 && this.active.size < concurrency && capacity - this.held.size > 0) continue;
-      // Busy with slots free and the queue empty at the last look: look again once per poll interval,
-      // however often attempts finish in between.
-      const pollWhileBusy = this.queueLooksEmpty && mode === 'loop' && this.active.size < concurrency;
+      // Busy with slots free and the queue empty at the last look: look again once per poll interval
+      // (`loop`) or when the first retry is due (`drain`), however often attempts finish in between.
+      const slotsFree = this.queueLooksEmpty && this.active.size < concurrency;
+      const dueAt = mode === 'drain' && slotsFree && this.retryDueAt !== null && this.mayWaitUntil(this.retryDueAt) ? this.retryDueAt : null;
+      const pollWhileBusy = slotsFree && mode === 'loop';
       const untilPoll = Math.max(0, this.emptyClaimAt + pollMs - Date.now());
-      await this.nextChange(pollWhileBusy ? untilPoll : undefined);
+      await this.nextChange(pollWhileBusy ? untilPoll : dueAt !== null ? Math.max(0, dueAt - Date.now()) : undefined);
       if (pollWhileBusy && Date.now() - this.emptyClaimAt >= pollMs) this.queueLooksEmpty = false;
+      if (dueAt !== null && Date.now() >= dueAt) this.queueLooksEmpty = false;
     }
   }
 
@@ -326,17 +433,47 @@ export class Worker {
               retryDelayMs: 0,
               interrupted: true,
             }
-          : {
-              kind: 'failed',
-              ...base,
-              error: result.error,
-              retryable: result.retryable,
-              retryDelayMs: Math.max(retryDelay(backoff, job.attempt), result.retryAfterMs ?? 0),
-            };
+          : result.busy
+            ? this.busyOutcome(job, base, result.error, result.retryAfterMs, completedAt - startedAt)
+            : {
+                kind: 'failed',
+                ...base,
+                error: result.error,
+                retryable: result.retryable,
+                retryDelayMs: Math.max(retryDelay(backoff, job.attempt), result.retryAfterMs ?? 0),
+              };
     this.active.delete(job.runId);
     this.pendingOutcomes.push(outcome);
     this.scheduleFlush();
     this.wake();
+  }
+
+  /**
+   * A busy server's answer: the job goes back without spending an attempt, due again after the
+   * server's Retry-After or a jittered delay that grows with how long the job has been busy (a quarter
+   * to a half second at first, at most 30 s) — unless it has been busy past the budget: then it fails.
+   */
+  private busyOutcome(job: ClaimedJob, base: Omit<WorkerOutcome, 'kind'>, error: { code: string; message: string }, retryAfterMs: number | undefined, tookMs: number): WorkerOutcome {
+    const budgetMs = this.options.busyBudgetMs ?? 600_000;
+    const busyForMs = job.busySince === null ? 0 : Math.max(0, job.lockedAt - job.busySince) + tookMs;
+    if (job.busySince !== null && busyForMs >= budgetMs) {
+      return {
+        kind: 'failed',
+        ...base,
+        error: {
+          code: 'busy_budget_exceeded',
+          message:
+            `the server stayed busy for ${Math.round(busyForMs / 1000)} s, past the busy budget of ${Math.round(budgetMs / 1000)} s ` +
+            `(backpressure.busyBudgetSeconds, HOLOCRON_BUSY_BUDGET_SECONDS); its last answer: ${error.message}`,
+        },
+        retryable: false,
+        retryDelayMs: 0,
+      };
+    }
+    const random = this.options.random ?? Math.random;
+    const base_ = Math.min(30_000, Math.max(500, busyForMs / 2));
+    const jittered = Math.round(base_ / 2 + (random() * base_) / 2);
+    return { kind: 'failed', ...base, error, retryable: true, retryDelayMs: retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : jittered, deferred: true };
   }
 
   private scheduleFlush(): void {
@@ -379,7 +516,11 @@ export class Worker {
           if (recorded.refused.has(outcome.held.runId)) this.summary.refused++;
           else if (outcome.kind === 'succeeded') this.summary.succeeded++;
           else if (outcome.interrupted) this.summary.released++;
-          else this.summary.failed++;
+          else if (outcome.deferred) this.summary.deferred++;
+          else {
+            this.summary.failed++;
+            if (outcome.error.code === 'busy_budget_exceeded') this.summary.busyBudgetExceeded++;
+          }
         }
         this.summary.deadLettered += recorded.deadLettered.size;
         if (recorded.refused.size > 0) logger?.warn({ count: recorded.refused.size }, 'outcomes refused: lease lost');

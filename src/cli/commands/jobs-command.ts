@@ -135,7 +135,7 @@ export function registerJobsCommand(program: Command): void {
           `Jobs: ${stats.total}  ` + jobStatuses.map((status) => `${status} ${stats.byStatus[status]}`).join('  '),
           `Ready now: ${stats.readyNow}  waiting (scheduled or backing off): ${stats.waiting}  expired leases: ${stats.expiredLeases}` +
             (stats.oldestReadyCreatedAt !== null ? `  oldest ready since ${formatTime(stats.oldestReadyCreatedAt)}` : ''),
-          `Attempts: ${stats.attempts.total}  succeeded ${stats.attempts.succeeded}  failed ${stats.attempts.failed}  abandoned ${stats.attempts.abandoned}`,
+          `Attempts: ${stats.attempts.total}  succeeded ${stats.attempts.succeeded}  failed ${stats.attempts.failed}  abandoned ${stats.attempts.abandoned}  deferred (server busy) ${stats.attempts.deferred}`,
           `Tokens: prompt ${stats.tokens.prompt}  completion ${stats.tokens.completion}`,
         ];
         const keys = Object.keys(stats.byInterrogation).sort();

@@ -1,10 +1,12 @@
 /**
  * `holocron work --once | --drain | --loop`: runs a worker over the queue. SIGINT/SIGTERM stops
  * claiming, gives back jobs not yet started and lets attempts in flight finish; a second signal cuts
- * them off.
+ * them off. Exit codes: 0 done; 1 an error (e.g. no LLM server answering at start, for --once and
+ * --drain); 3 --drain stopped at --max-wait-seconds with jobs still waiting to retry.
  */
 import { Command, Option } from 'commander';
-import { toWorkerRunSummary } from '../../read-models/worker-run-summary.ts';
+import { describeWorkerRun, toWorkerRunSummary } from '../../read-models/worker-run-summary.ts';
+import { positiveNumberOption } from '../option-parsers.ts';
 import type { WorkerMode } from '../../worker/worker.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
@@ -18,23 +20,29 @@ interface WorkFlags {
   json?: boolean;
   /** False with --no-migrate. */
   migrate?: boolean;
+  maxWaitSeconds?: number;
 }
+
+/** `--drain` stopped at --max-wait-seconds with work left. */
+export const stoppedWithWorkLeftExitCode = 3;
 
 export function registerWorkCommand(program: Command): void {
   const work = program
     .command('work')
     .description('Run a worker: claim jobs, call the model, validate, keep everything in the lake')
     .addOption(new Option('--once', 'process one job, then exit').conflicts(['loop', 'drain']))
-    .addOption(new Option('--drain', 'process until no job is ready, then exit').conflicts(['loop', 'once']))
+    .addOption(new Option('--drain', 'finish the work: process until no job is ready, none waits to retry and nothing is in hand (jobs scheduled for later are not waited for)').conflicts(['loop', 'once']))
     .addOption(new Option('--loop', 'run until stopped, polling when the queue is empty').conflicts(['once', 'drain']));
   addConfigFlags(work, [...workerFlags, ...ollamaFlags, ...backendFlags, ...generationFlags, ...cacheFlags]);
   work
+    .option('--max-wait-seconds <s>', '--drain: wait at most this long (from the start) for jobs waiting to retry; then stop, exit 3', positiveNumberOption)
     .option('--json', 'print the summary as JSON')
     .option('--no-migrate', 'change no schema: refuse to start if the database is not migrated (`holocron db migrate`)')
     .action(async (flags: WorkFlags, command: Command) => {
       const modes = (['once', 'drain', 'loop'] as const).filter((mode) => flags[mode]);
       if (modes.length !== 1) throw new UsageError('say how long to work: --once, --drain or --loop');
       const mode: WorkerMode = modes[0]!;
+      if (flags.maxWaitSeconds !== undefined && mode !== 'drain') throw new UsageError('--max-wait-seconds goes with --drain');
       const context = contextFrom(command);
       await withHolocron(context, async (holocron) => {
         // Progress for people watching a long run: a line every 10 s when something happened, and
@@ -44,6 +52,7 @@ export function registerWorkCommand(program: Command): void {
         const worker = holocron.createWorker({
           mode,
           logger: context.logger,
+          ...(flags.maxWaitSeconds === undefined ? {} : { maxWaitSeconds: flags.maxWaitSeconds }),
           onRecorded: (outcomes, deadLettered, refused) => {
             for (const outcome of outcomes) {
               const runId = outcome.held.runId;
@@ -89,17 +98,9 @@ export function registerWorkCommand(program: Command): void {
         try {
           const summary = await worker.run();
           const seconds = (performance.now() - started) / 1000;
-          if (flags.json) process.stdout.write(`${JSON.stringify(toWorkerRunSummary(summary, seconds))}\n`);
-          else {
-            process.stdout.write(
-              `Worker finished in ${seconds.toFixed(1)} s: ${summary.claimed} claimed, ${summary.succeeded} succeeded, ` +
-                `${summary.failed} failed attempts (${summary.deadLettered} dead-lettered), ${summary.refused} refused (lease lost), ` +
-                `${summary.released} released, ${summary.reaped} expired leases taken back` +
-                (summary.unrecorded > 0 ? `, ${summary.unrecorded} outcomes could not be recorded (their jobs will run again)` : '') +
-                (summary.lost > 0 ? `, ${summary.lost} dropped unstarted (lease lost)` : '') +
-                '.\n',
-            );
-          }
+          const run = toWorkerRunSummary(summary, seconds);
+          process.stdout.write(flags.json ? `${JSON.stringify(run)}\n` : describeWorkerRun(run));
+          if (summary.stoppedWithWorkLeft) process.exitCode = stoppedWithWorkLeftExitCode;
         } finally {
           clearInterval(progressTimer);
           process.off('SIGINT', onSignal);

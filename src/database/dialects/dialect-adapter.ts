@@ -79,6 +79,12 @@ export interface DialectAdapter {
   };
   /** Whether a table exists (in the URL's schema on PostgreSQL), without creating anything. */
   tableExists(db: Kysely<Database>, name: string): Promise<boolean>;
+  /**
+   * Replaces a table's named CHECK constraint with `check` (SQL text), for migrations: PostgreSQL drops
+   * and adds it; SQLite, which cannot alter a constraint, rebuilds the table (same columns, rows and
+   * indexes) in one transaction.
+   */
+  replaceCheckConstraint(db: Kysely<any>, table: string, constraint: string, check: string): Promise<void>;
 }
 
 export type ColumnType = 'bigint' | 'integer' | 'text';

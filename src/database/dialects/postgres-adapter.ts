@@ -33,6 +33,10 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
       const { rows } = await sql<{ found: string | null }>`select to_regclass(${qualified})::text as found`.execute(db);
       return rows[0]?.found != null;
     },
+    async replaceCheckConstraint(db, table, constraint, check) {
+      await sql`alter table ${sql.table(table)} drop constraint if exists ${sql.ref(constraint)}`.execute(db);
+      await sql`alter table ${sql.table(table)} add constraint ${sql.ref(constraint)} check (${sql.raw(check)})`.execute(db);
+    },
   };
 }
 

@@ -53,6 +53,40 @@ export const sqliteAdapter: DialectAdapter = {
     const { rows } = await sql<{ found: number }>`select count(*) as found from sqlite_master where type = 'table' and name = ${name}`.execute(db);
     return Number(rows[0]?.found ?? 0) > 0;
   },
+  async replaceCheckConstraint(db, table, constraint, check) {
+    // SQLite's documented way to change a constraint: a new table from the old definition with the
+    // constraint replaced, the rows copied, the old one dropped (its triggers go without firing) and the
+    // new one renamed, its indexes and triggers made again — in one transaction, so a failure leaves the
+    // old table as it was.
+    const { rows } = await sql<{ type: string; name: string; sql: string | null }>`select type, name, sql from sqlite_master where tbl_name = ${table}`.execute(db);
+    const definition = rows.find((row) => row.type === 'table')?.sql;
+    if (!definition) throw new Error(`no table "${table}"`);
+    const marker = `constraint "${constraint}" check (`;
+    const start = definition.indexOf(marker);
+    if (start < 0) throw new Error(`table "${table}" has no constraint "${constraint}"`);
+    let depth = 1;
+    let end = start + marker.length;
+    for (; end < definition.length && depth > 0; end++) {
+      if (definition[end] === '(') depth++;
+      else if (definition[end] === ')') depth--;
+    }
+    const rebuilt = `${definition.slice(0, start)}${marker}${check})${definition.slice(end)}`.replace(/^CREATE TABLE "?[^"\s(]+"?/i, `CREATE TABLE "${table}__rebuilt"`);
+    // Its indexes and triggers (e.g. the maintained counts') go with the old table: make them again.
+    const dependents = rows.filter((row) => (row.type === 'index' || row.type === 'trigger') && row.sql !== null).map((row) => row.sql!);
+    await sql`savepoint replace_check_constraint`.execute(db);
+    try {
+      await sql.raw(rebuilt).execute(db);
+      await sql`insert into ${sql.table(`${table}__rebuilt`)} select * from ${sql.table(table)}`.execute(db);
+      await sql`drop table ${sql.table(table)}`.execute(db);
+      await sql`alter table ${sql.table(`${table}__rebuilt`)} rename to ${sql.table(table)}`.execute(db);
+      for (const statement of dependents) await sql.raw(statement).execute(db);
+      await sql`release replace_check_constraint`.execute(db);
+    } catch (error) {
+      await sql`rollback to replace_check_constraint`.execute(db).catch(() => undefined);
+      await sql`release replace_check_constraint`.execute(db).catch(() => undefined);
+      throw error;
+    }
+  },
 };
 
 /** Row-level triggers that add and subtract on one row per key (SQLite has one writer at a time). */

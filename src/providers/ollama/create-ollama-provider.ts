@@ -88,7 +88,10 @@ export const defaultIdleTimeoutMs = 120_000;
 /** Header names whose values never reach the wire record. */
 const secretHeaderPattern = /authorization|api[-_]?key|token|secret|password|cookie/i;
 
-const wireRoutes = { chat: '/api/chat', tags: '/api/tags', show: '/api/show' } as const;
+const wireRoutes = { chat: '/api/chat', tags: '/api/tags', show: '/api/show', version: '/api/version' } as const;
+
+/** A probe (`GET /api/version`) that gets no answer within this long counts as unreachable. */
+export const probeTimeoutMs = 3_000;
 
 /** Ollama reports durations in nanoseconds; the neutral interface speaks milliseconds. */
 const nanosecondsPerMillisecond = 1e6;
@@ -282,6 +285,30 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
     }
   }
 
+  /** `GET /api/version`: the cheapest call Ollama answers (no model, no slot); any 2xx means it is up. */
+  async function probe(callOptions?: CallOptions): Promise<void> {
+    const context = callContext('GET', wireRoutes.version, baseUrl + wireRoutes.version);
+    const timeouts = new CallTimeouts(probeTimeoutMs, probeTimeoutMs, callOptions?.signal);
+    try {
+      let response: HttpTransportResponse;
+      try {
+        response = await transport.request(context.url, { method: 'GET', headers: requestHeaders, signal: timeouts.signal });
+      } catch (error) {
+        throw failureCallError({ ...context, firstByteTimeoutMs: probeTimeoutMs }, error, timeouts, 'connect');
+      }
+      timeouts.headersReceived();
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw failureCallError(context, error, timeouts, 'body');
+      }
+      if (response.status < 200 || response.status > 299) throw statusCallError(context, response.status, text, response.header('retry-after'));
+    } finally {
+      timeouts.dispose();
+    }
+  }
+
   let closed: Promise<void> | undefined;
   return {
     specificationVersion: 'v2',
@@ -290,6 +317,7 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
     baseUrl,
     chat,
     describeModel,
+    probe,
     close: () => (closed ??= transport.close()),
     schemaSupport: schemaSupportFor('ollama'),
   };

@@ -9,7 +9,7 @@
  * - A busy answer halves the limit once per round trip: busy answers to calls sent before the last
  *   decrease belong to the same episode and do not halve it again.
  * - Recovery: up to just below the level where the server last said busy, the limit grows by one per
- *   round trip (1/limit per success); from there on it probes eight times slower, so a server with a
+ *   round trip (1/limit per success); from there on it probes sixteen times slower, so a server with a
  *   fixed capacity sees few busy answers once the level has settled.
  * - At the floor (one call), a busy answer also pauses new calls to the endpoint for a while (the
  *   server's Retry-After, else a growing, jittered delay), so a server that is down or rate limiting
@@ -74,6 +74,8 @@ export class EndpointLimiter {
   private counts = { calls: 0, succeeded: 0, busy: 0 };
   private readonly waiters: Array<{ grant: () => void }> = [];
   private pauseTimer: NodeJS.Timeout | null = null;
+  /** Told whenever a call ends (room may have opened); the endpoint pool schedules its waiters on it. */
+  onSettled: (() => void) | null = null;
 
   constructor(
     readonly endpointId: string,
@@ -130,7 +132,22 @@ export class EndpointLimiter {
     };
   }
 
-  private canStart(): boolean {
+  /** Calls in flight now. */
+  get inFlightNow(): number {
+    return this.inFlight;
+  }
+
+  /** Milliseconds until a pause (after busy answers at the floor, or a Retry-After) ends; 0 when not paused. */
+  pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - this.options.now());
+  }
+
+  /** A place in the window now, or null when the window is full or paused (never queues). */
+  tryStart(): CallPermit | null {
+    return this.waiters.length === 0 && this.canStart() ? this.start() : null;
+  }
+
+  canStart(): boolean {
     return this.inFlight < this.limit && this.options.now() >= this.pausedUntil;
   }
 
@@ -176,7 +193,7 @@ export class EndpointLimiter {
     }
     if (this.slowStart) this.limitValue += 1;
     else if (this.busyLevel === null || this.limitValue + 1 < this.busyLevel) this.limitValue += 1 / this.limitValue;
-    else this.limitValue += 1 / (8 * this.limitValue);
+    else this.limitValue += 1 / (16 * this.limitValue);
     this.limitValue = Math.min(this.ceiling, this.limitValue);
   }
 
@@ -202,6 +219,7 @@ export class EndpointLimiter {
   private grantWaiters(): void {
     while (this.waiters.length > 0 && this.canStart()) this.waiters.shift()!.grant();
     this.schedulePauseEnd();
+    this.onSettled?.();
   }
 
   /** While paused with callers waiting, wake them when the pause ends. */
