@@ -13,6 +13,8 @@ export interface LatencyBoundOptions {
   parallel: number;
   jobs: number;
   concurrency: number;
+  /** The server's pending cap (`--max-queue`, OLLAMA_MAX_QUEUE): past parallel + this, it answers 503. Default the simulator's (512). */
+  maxQueue?: number;
 }
 
 export interface LatencyBoundResult {
@@ -20,11 +22,18 @@ export interface LatencyBoundResult {
   idealJobsPerSecond: number;
   efficiency: number;
   seconds: number;
+  /** Calls the server refused as busy (each deferred its job, no attempt spent). */
+  deferred: number;
+  /** Where the endpoint's in-flight level settled. */
+  settledLimit: number | null;
 }
 
 export async function measureLatencyBound(options: LatencyBoundOptions): Promise<LatencyBoundResult> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-latency-'));
-  const simulator = await startSimulatorProcess(['--latency-ms', String(options.latencyMs), '--parallel', String(options.parallel)]);
+  const simulator = await startSimulatorProcess([
+    '--latency-ms', String(options.latencyMs), '--parallel', String(options.parallel),
+    ...(options.maxQueue === undefined ? [] : ['--max-queue', String(options.maxQueue)]),
+  ]);
   const holocron = await openBenchHolocron({ directory, simulatorUrl: simulator.url, concurrency: options.concurrency });
   try {
     await holocron.enqueue(
@@ -41,7 +50,14 @@ export async function measureLatencyBound(options: LatencyBoundOptions): Promise
     if (summary.succeeded !== options.jobs) throw new Error(`latency-bound drain: ${summary.succeeded}/${options.jobs} succeeded`);
     const jobsPerSecond = options.jobs / seconds;
     const idealJobsPerSecond = options.parallel / (options.latencyMs / 1000);
-    return { jobsPerSecond, idealJobsPerSecond, efficiency: jobsPerSecond / idealJobsPerSecond, seconds };
+    return {
+      jobsPerSecond,
+      idealJobsPerSecond,
+      efficiency: jobsPerSecond / idealJobsPerSecond,
+      seconds,
+      deferred: summary.deferred,
+      settledLimit: summary.endpoints[0]?.limit ?? null,
+    };
   } finally {
     await holocron.close();
     await simulator.stop();

@@ -8,7 +8,8 @@
  *   6. Worker memory: resident memory through a long drain against the simulator at zero latency.
  *   7. Lake fsck over 100,000 attempts (full and --quick); the pipeline with every call a cache hit.
  *   8. The HTTP API at 1,000,000 jobs and attempts: p95 of the overview, job list, job page and comparison.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency|documents|recovery|memory|evaluations|fsck|cache-hits|api, --postgres URL,
+ *   9. Busy server: P = 2 slots and a pending cap of 2 (503 beyond), --concurrency 16, against P / L.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|busy|documents|recovery|memory|evaluations|fsck|cache-hits|api, --postgres URL,
  *   --no-postgres (api: SQLite only).
  */
 import fs from 'node:fs';
@@ -104,6 +105,25 @@ async function latencySection(): Promise<void> {
   process.stdout.write(`\n4. Latency-bound: L = ${latencyMs} ms, P = ${parallel}, ideal P / L = ${parallel / (latencyMs / 1000)} jobs/s, ${jobs} jobs\n`);
   const result = await measureLatencyBound({ latencyMs, parallel, jobs, concurrency: parallel * 2 });
   record('latency-bound', 'Holocron', result.jobsPerSecond, `${(result.efficiency * 100).toFixed(1)} % of P / L (worker concurrency ${parallel * 2})`);
+}
+
+async function busySection(): Promise<void> {
+  const latencyMs = 200;
+  const parallel = 2;
+  const maxQueue = 2;
+  const concurrency = 16;
+  const jobs = quick ? 100 : 200;
+  process.stdout.write(
+    `\nBusy server: L = ${latencyMs} ms, P = ${parallel}, max queue ${maxQueue} (503 past ${parallel + maxQueue} in flight), --concurrency ${concurrency}, ` +
+      `ideal P / L = ${parallel / (latencyMs / 1000)} jobs/s, ${jobs} jobs (target ≥ 90 %)\n`,
+  );
+  const result = await measureLatencyBound({ latencyMs, parallel, jobs, concurrency, maxQueue });
+  record(
+    'busy server',
+    'Holocron',
+    result.jobsPerSecond,
+    `${(result.efficiency * 100).toFixed(1)} % of P / L; ${result.deferred} calls deferred (503), in-flight level settled at ${result.settledLimit} of ${concurrency}`,
+  );
 }
 
 async function recoverySection(): Promise<void> {
@@ -233,6 +253,7 @@ const sections: Record<string, () => Promise<void>> = {
   queue: queueSection,
   pipeline: pipelineSection,
   latency: latencySection,
+  busy: busySection,
   documents: documentsSection,
   recovery: recoverySection,
   memory: memorySection,

@@ -54,6 +54,7 @@ const layered: Record<string, Layered> = {
   HOLOCRON_BASE_URL: { file: 'http://file.example:8080/v1', environment: 'http://environment.example:8080/v1', fromEnvironment: 'http://environment.example:8080/v1', flag: { args: ['--base-url', 'http://flag.example:8080/v1'], value: 'http://flag.example:8080/v1' } },
   HOLOCRON_OPENAI_SERVER: { file: 'vllm', environment: 'openai', fromEnvironment: 'openai', flag: { args: ['--openai-server', 'ollama'], value: 'ollama' } },
   HOLOCRON_CACHE: { file: 'read', environment: 'readwrite', fromEnvironment: 'readwrite' },
+  HOLOCRON_BUSY_BUDGET_SECONDS: { file: 300, environment: '120', fromEnvironment: 120, flag: { args: ['--busy-budget-seconds', '60'], value: 60 } },
   HOLOCRON_LOG_LEVEL: { file: 'warn', environment: 'error', fromEnvironment: 'error', flag: { args: ['--verbose'], value: 'debug' } },
 };
 

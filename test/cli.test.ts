@@ -406,7 +406,7 @@ describe('holocron command line', { concurrency: true }, () => {
 
       assertSucceeded(statsText);
       assert.match(statsText.stdout, /^Jobs: 4 {2}NEW 0 {2}RUNNING 0 {2}RETRY 0 {2}SUCCEEDED 2 {2}DEADLETTER 2$/m);
-      assert.match(statsText.stdout, /^Attempts: 4 {2}succeeded 2 {2}failed 2 {2}abandoned 0$/m);
+      assert.match(statsText.stdout, /^Attempts: 4 {2}succeeded 2 {2}failed 2 {2}abandoned 0 {2}deferred \(server busy\) 0$/m);
       assert.match(statsText.stdout, /^sw_entity_facts_v1\s+0\s+0\s+0\s+2\s+2$/m);
       const stats = parseJson<JobStats>(statsJson);
       assert.equal(stats.total, 4);
@@ -624,7 +624,7 @@ describe('holocron command line', { concurrency: true }, () => {
         ],
         work: [
           '--once', '--drain', '--loop', '-c, --concurrency <n>', '--prefetch <n>', '--worker-id <id>', '--poll-seconds <s>',
-          '--lease-seconds <s>', '--model <name>', '--ollama-url <url>', '--backend <kind>', '--base-url <url>', '--openai-server <name>', '--stream', '--no-stream', '--keep-alive <duration>', '--json',
+          '--lease-seconds <s>', '--busy-budget-seconds <s>', '--max-wait-seconds <s>', '--model <name>', '--ollama-url <url>', '--backend <kind>', '--base-url <url>', '--openai-server <name>', '--stream', '--no-stream', '--keep-alive <duration>', '--json',
         ],
         jobs: ['list', 'stats', 'show', 'retry', 'redrive', 'purge', 'failures'],
         'jobs purge': ['--status <status>', '--older-than <age>', '--dry-run', '--json'],

@@ -120,6 +120,7 @@ export const workerFlags: readonly ConfigFlag[] = [
   { flags: '--worker-id <id>', description: 'this worker\'s name in leases and attempts (default: host-pid)', path: 'worker.id' },
   { flags: '--poll-seconds <s>', description: 'wait between polls of an empty queue', path: 'worker.pollSeconds', parse: positiveNumberOption },
   { flags: '--lease-seconds <s>', description: 'lease on a claimed job, renewed while it runs', path: 'worker.leaseSeconds', parse: positiveNumberOption },
+  { flags: '--busy-budget-seconds <s>', description: 'a job whose calls find the server busy this long fails (busy_budget_exceeded)', path: 'backpressure.busyBudgetSeconds', parse: positiveNumberOption },
 ];
 
 function cacheModeOption(value: string): string {
