@@ -12,6 +12,8 @@ import { openHolocron, type Holocron } from '../src/holocron.ts';
 import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
+import { deferredCallsMigration } from '../src/queue/migrations/0004-deferred-calls.ts';
+import { readAttemptCounts } from '../src/queue/status-counts.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import type { JobHandler } from '../src/worker/job-handler.ts';
 import { Worker, type WorkerOptions } from '../src/worker/worker.ts';
@@ -63,6 +65,24 @@ for (const dialect of dialects) {
         testConfig({ 'database.url': test.url, 'lake.root': lakeRoot, 'ollama.baseUrl': url, 'worker.pollSeconds': 0.05, ...settings }),
       );
     }
+
+    it('queue/0004 applies after the later queue migrations too: the rebuilt runs table keeps its rows, indexes and count triggers', async () => {
+      const { db, adapter } = test.database;
+      await enqueueJobs(test.database, [spec('migrated')]);
+      const [queued] = await db.selectFrom('jobs').select('id').execute();
+      const run = { job_id: queued!.id, attempt: 1, status: 'SUCCEEDED' as const, started_at: 1, completed_at: 2, duration_ms: 1 };
+      await db.insertInto('runs').values({ ...run, id: 'before-0004' }).execute();
+      // As on a database that had 0006 and 0007 before 0004 landed: take 0004 off, then apply it.
+      await deferredCallsMigration(adapter).down!(db);
+      await deferredCallsMigration(adapter).up(db);
+      await db.insertInto('runs').values({ ...run, id: 'deferred-after', status: 'DEFERRED' }).execute();
+      const counts = await readAttemptCounts(test.database);
+      assert.equal(counts.find((count) => count.status === 'DEFERRED')?.attempts, 1, 'the count triggers still fire');
+      assert.equal(counts.find((count) => count.status === 'SUCCEEDED')?.attempts, 1, 'the rows and their counts were kept');
+      await assert.rejects(db.insertInto('runs').values({ ...run, id: 'bad', status: 'LOST' as never }).execute(), 'the status check is still there');
+      await db.deleteFrom('runs').execute();
+      await db.deleteFrom('jobs').execute();
+    });
 
     it('200 jobs at concurrency 16 against parallel 2 / max queue 2: all succeed with one attempt each, and after the first second fewer than 5 % of calls get a 503', async () => {
       const simulator = await startSimulator({ parallel: 2, maxQueue: 2, latencyMs: 40 });
