@@ -94,6 +94,8 @@ export interface OpenHolocronOptions {
   migrate?: OpenDatabaseOptions['migrate'];
   /** Stop statements that run longer (PostgreSQL; see `OpenDatabaseOptions.statementTimeoutMs`): what `holocron serve` sets. */
   statementTimeoutMs?: number;
+  /** The fetch every configured endpoint's provider uses (instrumentation, a proxy); default node:http. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export async function openHolocron(config: HolocronConfig, options: OpenHolocronOptions = {}): Promise<Holocron> {
@@ -102,7 +104,8 @@ export async function openHolocron(config: HolocronConfig, options: OpenHolocron
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, migrate: options.migrate, statementTimeoutMs: options.statementTimeoutMs });
   const lake = createLocalLake(config.lake.root);
   let providers: ProviderSet | undefined;
-  const sharedProviders = () => (providers ??= createProviderSet(configuredEndpoints(config), config));
+  const sharedProviders = () =>
+    (providers ??= createProviderSet(configuredEndpoints(config), config, options.fetch === undefined ? {} : { fetch: options.fetch }));
   // Built in: the no-op, and the replay of a recorded attempt's request (holocron replay).
   const kinds = new JobKindRegistry([noopJobKind, createReplayJobKind({ database, lake, registry })]);
   /** The model a worker gives a job: its own, the configured default, the interrogation's, or the fallback. */

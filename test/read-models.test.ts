@@ -69,6 +69,7 @@ const shapes = {
     total: 'number', byStatus: counts, byInterrogation: { sw_entity_facts_v1: counts }, readyNow: 'number', waiting: 'number',
     expiredLeases: 'number', oldestReadyCreatedAt: 'number|null',
     attempts: { total: 'number', succeeded: 'number', failed: 'number', abandoned: 'number', deferred: 'number' }, tokens: { prompt: 'number', completion: 'number' },
+    byEndpoint: [{ endpointId: 'string', calls: 'number', succeeded: 'number', busy: 'number', failed: 'number', latencyP50Ms: 'number|null', latencyP95Ms: 'number|null', inFlightLimit: 'number|null' }] as [Shape],
   },
   retryResult: { jobId: 'number', previousStatus: 'string', status: 'string', attemptCount: 'number', maxAttempts: 'number' },
   redriveResult: { redriven: 'number', jobIds: ['number'] as [Shape] },

@@ -13,6 +13,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseKeepAliveText } from '../durations/go-duration.ts';
 import { environmentVariables } from '../config/load-config.ts';
+import { endpointOption } from './endpoint-option.ts';
 import { integerOption, positiveIntegerOption, positiveNumberOption } from './option-parsers.ts';
 
 export interface ConfigFlag {
@@ -21,8 +22,8 @@ export interface ConfigFlag {
   description: string;
   /** The configuration path it sets, e.g. `worker.concurrency`. */
   path: string;
-  /** Parses the flag's text (a bad value is refused with the flag's name, exit code 2). */
-  parse?: (value: string) => unknown;
+  /** Parses the flag's text (a bad value is refused with the flag's name, exit code 2); `previous`: a repeated flag's value so far. */
+  parse?: (value: string, previous: unknown) => unknown;
   /** Maps the parsed value to the setting's value (e.g. `--verbose` → `'debug'`). */
   toSetting?: (value: unknown) => unknown;
 }
@@ -104,6 +105,12 @@ function choiceOption(choices: readonly string[]): (value: string) => string {
 export const backendFlags: readonly ConfigFlag[] = [
   { flags: '--backend <kind>', description: 'the LLM server\'s protocol: ollama (native API) or openai (any OpenAI-compatible server)', path: 'backends.kind', parse: choiceOption(['ollama', 'openai']) },
   { flags: '--base-url <url>', description: 'the LLM server\'s URL; for openai with the version path, e.g. http://127.0.0.1:8080/v1', path: 'backends.baseUrl' },
+  {
+    flags: '--endpoint <spec>',
+    description: 'an endpoint of the pool, repeatable: a URL, or id=…,url=…,kind=ollama|openai,models=a+b,max-in-flight=N (sets backends.endpoints)',
+    path: 'backends.endpoints',
+    parse: endpointOption,
+  },
   { flags: '--openai-server <name>', description: 'which OpenAI-compatible server it is, for the schema check: llama-server, vllm, openai, ollama or other', path: 'backends.server', parse: choiceOption(['llama-server', 'vllm', 'openai', 'ollama', 'other']) },
 ];
 

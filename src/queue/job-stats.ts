@@ -10,6 +10,7 @@ import { jobStatuses, type JobStatus } from '../database/database.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { QueueStats } from '../read-models/queue-stats.ts';
 import { databaseNow } from './database-now.ts';
+import { endpointStats } from './endpoint-stats.ts';
 import { readAttemptCounts, readJobCounts } from './status-counts.ts';
 import { isClaimable, isRunning } from './status-predicates.ts';
 
@@ -93,6 +94,7 @@ export async function jobStats(database: HolocronDatabase, filter: { runLabel?: 
       deferred: Number(attempts.deferred ?? 0),
     },
     tokens: { prompt: Number(attempts.promptTokens), completion: Number(attempts.completionTokens) },
+    byEndpoint: await endpointStats(database, filter),
   };
 }
 

@@ -148,6 +148,19 @@ export function registerJobsCommand(program: Command): void {
             ),
           );
         }
+        if (stats.byEndpoint.length > 0) {
+          const ms = (value: number | null) => (value === null ? '-' : `${value} ms`);
+          lines.push(
+            '',
+            formatTable(
+              ['endpoint', 'calls', 'succeeded', 'busy', 'failed', 'latency p50', 'p95', 'in-flight level'],
+              stats.byEndpoint.map((endpoint) => [
+                endpoint.endpointId, endpoint.calls, endpoint.succeeded, endpoint.busy, endpoint.failed,
+                ms(endpoint.latencyP50Ms), ms(endpoint.latencyP95Ms), endpoint.inFlightLimit ?? '-',
+              ]),
+            ),
+          );
+        }
         process.stdout.write(`${lines.join('\n')}\n`);
       }, readOnly);
     });
