@@ -67,6 +67,7 @@ const otherFlagSamples: Record<string, string[]> = {
   'ollama.stream': ['--no-stream'],
   'cache.mode': ['--cache', 'off'],
   'cache.nondeterministic': ['--cache-nondeterministic'],
+  'backends.endpoints': ['--endpoint', 'id=gpu-1,url=http://gpu-1:11434'],
 };
 
 function getPath(value: unknown, key: string): unknown {
