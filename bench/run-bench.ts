@@ -10,7 +10,7 @@
  *   8. The HTTP API at 1,000,000 jobs and attempts: p95 of the overview, job list, job page and comparison.
  *   9. Busy server: P = 2 slots and a pending cap of 2 (503 beyond), --concurrency 16, against P / L.
  * Flags: --quick (smaller runs), --only queue|pipeline|latency|busy|documents|recovery|memory|evaluations|fsck|cache-hits|api, --postgres URL,
- *   --no-postgres (api: SQLite only).
+ *   --no-postgres / --no-sqlite (api: one dialect only).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     postgres: { type: 'string', default: process.env.HOLOCRON_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test' },
     'no-postgres': { type: 'boolean', default: false },
+    'no-sqlite': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
@@ -242,7 +243,7 @@ async function apiSection(): Promise<void> {
   };
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'holocron-bench-api-'));
   try {
-    await measure('SQLite', path.join(directory, 'api.sqlite'), path.join(directory, 'lake'));
+    if (!values['no-sqlite']) await measure('SQLite', path.join(directory, 'api.sqlite'), path.join(directory, 'lake'));
     if (!values['no-postgres']) await withSchema('bench_api', (url) => measure('PostgreSQL', url, path.join(directory, 'lake-pg')));
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });
