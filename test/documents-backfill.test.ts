@@ -10,6 +10,14 @@ import { listDocuments } from '../src/documents/list-documents.ts';
 import { runCli } from './support/cli-process.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
 
+/** Writes files (relative path → content) under a root, making their folders. */
+function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [relative, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    fs.writeFileSync(path.join(root, relative), content);
+  }
+}
+
 /** A legacy tree: versions, a parsed file per task, parsed-only tasks, links_responses, odd names. */
 function writeLegacyTree(root: string): Record<string, string> {
   const files: Record<string, string> = {
@@ -29,10 +37,7 @@ function writeLegacyTree(root: string): Record<string, string> {
     '3_generation/essay_responses/notes.md': 'odd',
     '4_evaluation/evaluation_responses/.DS_Store': 'odd',
   };
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
-    fs.writeFileSync(path.join(root, relative), content);
-  }
+  writeFiles(root, files);
   fs.mkdirSync(path.join(root, '3_generation/draft_responses_raw/a_folder_v1.txt'));
   return files;
 }
@@ -150,10 +155,7 @@ for (const dialect of dialects) {
         '4_evaluation/evaluation_responses/c7_tplA_llama_essayB__rubric1__qwen.txt': 'score: 9',
         '3_generation/essay_responses_raw/nobody_essayB_v1.txt': 'an essay with no draft',
       };
-      for (const [relative, content] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
-        fs.writeFileSync(path.join(root, relative), content);
-      }
+      writeFiles(root, files);
       // Evaluations and essays first, drafts in a later run: the first links what it can and says what it could not.
       const early = await backfillLegacy(test.database, { dataRoot: root, lakeRoot, stages: ['essay', 'evaluation'], runLabel: 'bf-links', batchSize: 1 });
       assert.equal(early.added, 3);
