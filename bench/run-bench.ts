@@ -9,7 +9,8 @@
  *   7. Lake fsck over 100,000 attempts (full and --quick); the pipeline with every call a cache hit.
  *   8. The HTTP API at 1,000,000 jobs and attempts: p95 of the overview, job list, job page and comparison.
  *   9. Busy server: P = 2 slots and a pending cap of 2 (503 beyond), --concurrency 16, against P / L.
- * Flags: --quick (smaller runs), --only queue|pipeline|latency|busy|documents|recovery|memory|evaluations|fsck|cache-hits|api, --postgres URL,
+ *  10. Endpoint pool: three servers against 3·P / L, and with one killed halfway against 2·P / L.
+ * Flags: --quick (smaller runs), --only queue|pipeline|latency|busy|pool|documents|recovery|memory|evaluations|fsck|cache-hits|api, --postgres URL,
  *   --no-postgres / --no-sqlite (api: one dialect only).
  */
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { drainGraphileWorker } from './competitors/graphile-worker-drain.ts';
 import { drainPgBoss } from './competitors/pg-boss-drain.ts';
 import { measureCrashToClaim } from './crash-to-claim.ts';
 import { measureLatencyBound } from './latency-bound.ts';
+import { measureEndpointPool } from './endpoint-pool-bench.ts';
 import { measureLeaseRenewal } from './lease-renewal.ts';
 import { drainNoop } from './noop-drain.ts';
 import { drainPipeline } from './pipeline-drain.ts';
@@ -124,6 +126,24 @@ async function busySection(): Promise<void> {
     'Holocron',
     result.jobsPerSecond,
     `${(result.efficiency * 100).toFixed(1)} % of P / L; ${result.deferred} calls deferred (503), in-flight level settled at ${result.settledLimit} of ${concurrency}`,
+  );
+}
+
+async function poolSection(): Promise<void> {
+  const latencyMs = 200;
+  const parallel = 4;
+  const jobs = quick ? 300 : 600;
+  const concurrency = 3 * parallel * 2;
+  process.stdout.write(`\nEndpoint pool: 3 simulated servers, L = ${latencyMs} ms, P = ${parallel} each, ideal 3·P / L = ${(3 * parallel) / (latencyMs / 1000)} jobs/s, ${jobs} jobs (target ≥ 95 %)\n`);
+  const all = await measureEndpointPool({ latencyMs, parallel, jobs, concurrency, killHalfway: false });
+  record('endpoint pool', 'Holocron, 3 servers', all.jobsPerSecond, `${(all.efficiency * 100).toFixed(1)} % of 3·P / L (--concurrency ${concurrency})`);
+  const killed = await measureEndpointPool({ latencyMs, parallel, jobs, concurrency, killHalfway: true });
+  const after = killed.afterKill!;
+  record(
+    'endpoint pool',
+    'Holocron, one killed halfway',
+    after.jobsPerSecond,
+    `${(after.efficiency * 100).toFixed(1)} % of the capacity left (2·P / L = ${after.ideal} jobs/s) over the ${after.jobs} jobs after the kill; ${killed.failed} failed attempts`,
   );
 }
 
@@ -255,6 +275,7 @@ const sections: Record<string, () => Promise<void>> = {
   pipeline: pipelineSection,
   latency: latencySection,
   busy: busySection,
+  pool: poolSection,
   documents: documentsSection,
   recovery: recoverySection,
   memory: memorySection,

@@ -8,6 +8,8 @@ const repository = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 export interface SimulatorProcess {
   url: string;
   stop(): Promise<void>;
+  /** SIGKILL: the server dies with its connections (a crash, not a shutdown). */
+  kill(): Promise<void>;
 }
 
 export async function startSimulatorProcess(flags: string[]): Promise<SimulatorProcess> {
@@ -32,6 +34,12 @@ export async function startSimulatorProcess(flags: string[]): Promise<SimulatorP
       new Promise((resolve) => {
         child.on('exit', () => resolve());
         child.kill('SIGTERM');
+      }),
+    kill: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.on('exit', () => resolve());
+        child.kill('SIGKILL');
       }),
   };
 }
