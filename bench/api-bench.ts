@@ -51,13 +51,13 @@ async function generate(database: HolocronDatabase, jobs: number): Promise<void>
     from seq`.execute(db);
   await sql`with recursive seq(n) as (select 1 union all select n + 1 from seq where n < ${jobs})
     insert into runs (id, job_id, attempt, status, worker_id, endpoint_id, provider, base_url, model_name, model_tag, model_digest, options, metrics,
-      prompt_tokens, completion_tokens, error, error_code, lake_dir, output, outcome, started_at, completed_at, duration_ms)
+      prompt_tokens, completion_tokens, error, error_code, lake_dir, output, outcome, started_at, completed_at, duration_ms, call_ms, in_flight_limit)
     select 'run-' || n, n, 1, case when n % 200 < 10 then 'FAILED' else 'SUCCEEDED' end, 'bench-worker', 'gpu-' || (n % 4), 'ollama',
       'http://gpu-' || (n % 4) || ':11434', case n % 2 when 0 then 'llama3.2' else 'qwen2.5' end, 'latest', null, '{}', '{}',
       500 + n % 300, 80 + n % 40, case when n % 200 < 10 then 'failed' else null end,
       case when n % 200 < 10 then 'invalid_json' else null end, 'llm_runs/2026/12/02/run-' || n, null,
       case when n % 200 < 4 then 'dead_lettered' else 'applied' end,
-      ${at} - (200 + n % 5000), ${at}, 200 + n % 5000
+      ${at} - (200 + n % 5000), ${at}, 200 + n % 5000, 150 + n % 4900, 8
     from seq`.execute(db);
   await sql`with recursive seq(n) as (select 1 union all select n + 1 from seq where n < ${jobs})
     insert into artifacts (run_id, job_id, artifact_type, lake_path, sha256, bytes, created_at)

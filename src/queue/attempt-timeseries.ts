@@ -17,9 +17,11 @@ export interface TimeseriesBucket {
   succeeded: number;
   failed: number;
   abandoned: number;
+  /** Attempts the server was too busy for (the job went back without spending an attempt). */
+  deferred: number;
   /** Attempts whose failure sent their job to DEADLETTER. */
   deadLettered: number;
-  /** Attempts answered busy (error code `server_busy`). */
+  /** Attempts answered busy (error code `server_busy`, 503). */
   busy: number;
   /** Duration percentiles of the bucket's attempts (null when none). */
   p50Ms: number | null;
@@ -66,6 +68,7 @@ export async function attemptTimeseries(database: HolocronDatabase, options: { m
     succeeded: 0,
     failed: 0,
     abandoned: 0,
+    deferred: 0,
     deadLettered: 0,
     busy: 0,
     p50Ms: null,
@@ -80,6 +83,7 @@ export async function attemptTimeseries(database: HolocronDatabase, options: { m
     if (n === 0) continue;
     if (row.status === 'SUCCEEDED') bucket.succeeded += n;
     else if (row.status === 'FAILED') bucket.failed += n;
+    else if (row.status === 'DEFERRED') bucket.deferred += n;
     else bucket.abandoned += n;
     bucket.deadLettered += Number(row.dead);
     bucket.busy += Number(row.busy);

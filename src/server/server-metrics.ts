@@ -71,12 +71,12 @@ export function createServerMetrics(database: HolocronDatabase): ServerMetrics {
   });
   new client.Counter({
     name: 'holocron_busy_answers_total',
-    help: 'Attempts an endpoint answered busy (503 / server_busy), by endpoint.',
+    help: 'Attempts an endpoint answered busy (503 server_busy or 429 rate_limited), by endpoint.',
     labelNames: ['endpoint'],
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await attemptCountsRead) if (row.errorCode === 'server_busy') this.inc({ endpoint: row.endpointId ?? 'none' }, row.attempts);
+      for (const row of await attemptCountsRead) if (row.errorCode === 'server_busy' || row.errorCode === 'rate_limited') this.inc({ endpoint: row.endpointId ?? 'none' }, row.attempts);
     },
   });
   new client.Counter({

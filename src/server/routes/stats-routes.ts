@@ -27,10 +27,15 @@ export interface EndpointSummary {
   models: string[] | null;
   /** The most calls in flight one worker process sends it (its adaptive limit's ceiling); null: no own limit. */
   maxInFlight: number | null;
-  attempts: { succeeded: number; failed: number; abandoned: number };
-  /** Attempts it answered busy (server_busy). */
+  attempts: { succeeded: number; failed: number; abandoned: number; deferred: number };
+  /** Attempts it answered busy (503 server_busy or 429 rate_limited). */
   busyAnswers: number;
   meanDurationMs: number | null;
+}
+
+/** A busy answer: 503 (server_busy) or 429 (rate_limited). */
+export function isBusyAnswer(errorCode: string | null): boolean {
+  return errorCode === 'server_busy' || errorCode === 'rate_limited';
 }
 
 export async function readOverviewStats(holocron: Holocron, runLabel?: string): Promise<OverviewStats> {
@@ -48,7 +53,7 @@ export async function readOverviewStats(holocron: Holocron, runLabel?: string): 
       baseUrl: endpoint.baseUrl,
       models: endpoint.models ?? null,
       maxInFlight: endpoint.maxInFlight ?? null,
-      attempts: { succeeded: 0, failed: 0, abandoned: 0 },
+      attempts: { succeeded: 0, failed: 0, abandoned: 0, deferred: 0 },
       busyAnswers: 0,
       meanDurationMs: null,
     });
@@ -59,10 +64,10 @@ export async function readOverviewStats(holocron: Holocron, runLabel?: string): 
     const summary =
       endpoints.get(row.endpointId) ??
       endpoints
-        .set(row.endpointId, { id: row.endpointId, configured: false, kind: null, baseUrl: null, models: null, maxInFlight: null, attempts: { succeeded: 0, failed: 0, abandoned: 0 }, busyAnswers: 0, meanDurationMs: null })
+        .set(row.endpointId, { id: row.endpointId, configured: false, kind: null, baseUrl: null, models: null, maxInFlight: null, attempts: { succeeded: 0, failed: 0, abandoned: 0, deferred: 0 }, busyAnswers: 0, meanDurationMs: null })
         .get(row.endpointId)!;
-    summary.attempts[row.status === 'SUCCEEDED' ? 'succeeded' : row.status === 'FAILED' ? 'failed' : 'abandoned'] += row.attempts;
-    if (row.errorCode === 'server_busy') summary.busyAnswers += row.attempts;
+    summary.attempts[row.status === 'SUCCEEDED' ? 'succeeded' : row.status === 'FAILED' ? 'failed' : row.status === 'DEFERRED' ? 'deferred' : 'abandoned'] += row.attempts;
+    if (isBusyAnswer(row.errorCode)) summary.busyAnswers += row.attempts;
     const duration = durations.get(row.endpointId) ?? { sum: 0, count: 0 };
     duration.sum += row.durationMs;
     duration.count += row.attempts;
