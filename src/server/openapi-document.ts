@@ -139,7 +139,7 @@ const schemas: Record<string, Schema> = {
   JobRequest: loose('a job as a JSONL line of `holocron enqueue`: interrogation or kind, input or entity_*, evidence, priority, max_attempts, run_label, model, dedupe_key, parent_job_id'),
   JobDetails: { type: 'object', properties: { job: ref('Job'), attempts: { type: 'array', items: loose('an attempt with its artifacts (type, lakePath, sha256, bytes)') } } },
   OverviewStats: loose('`jobs stats --json` + deadLettersByErrorCode + endpoints'),
-  Timeseries: { type: 'object', properties: { since: { type: 'integer' }, until: { type: 'integer' }, bucketMs: { type: 'integer' }, buckets: { type: 'array', items: loose('{ start, succeeded, failed, abandoned, deadLettered, busy, p50Ms, p95Ms }') } } },
+  Timeseries: { type: 'object', properties: { since: { type: 'integer' }, until: { type: 'integer' }, bucketMs: { type: 'integer' }, buckets: { type: 'array', items: loose('{ start, succeeded, failed, abandoned, deferred, deadLettered, busy, p50Ms, p95Ms }') } } },
   EnqueueResult: { type: 'object', properties: { enqueued: { type: 'integer' }, deduplicated: { type: 'integer' }, jobs: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, deduplicated: { type: 'boolean' } } } } } },
   RetryResult: loose('`jobs retry --json`: jobId, previousStatus, status, attemptCount, maxAttempts'),
   CancelResult: { type: 'object', properties: { cancelled: { type: 'array', items: { type: 'integer' } }, refused: { type: 'array', items: { type: 'object' } } } },
