@@ -85,7 +85,8 @@ export async function replayAttempt(
   const input: ReplayInput = { of: source.run.id, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.model ? { model: options.model } : {}) };
   const [enqueued] = await dependencies.enqueue([
     // Unclaimable by other workers (a year away): this process claims it by id at once.
-    { kind: replayJobKind, input, parent_job_id: Number(source.job.id), max_attempts: 1, delay_seconds: 31_536_000, run_label: source.job.run_label ?? undefined },
+    // No run label: a replay is not part of the experiment (an evaluation's or a pipeline's counts) it replays.
+    { kind: replayJobKind, input, parent_job_id: Number(source.job.id), max_attempts: 1, delay_seconds: 31_536_000 },
   ]);
   const job = await claimJobById(dependencies.database, enqueued!.id, options.workerId, 600_000);
   if (!job) throw new ReproducibilityError(`the replay job ${enqueued!.id} was claimed by someone else`);

@@ -34,6 +34,7 @@ export function registerJobsPurgeCommand(jobs: Command): void {
       const olderThan = flags.olderThan;
       if (olderThan === undefined) throw new UsageError('jobs purge needs --older-than AGE, e.g. --older-than 30d');
       const statuses = (Array.isArray(flags.status) ? flags.status : flags.status ? [flags.status] : []) as JobStatus[];
+      if (statuses.length === 0) throw new UsageError(`jobs purge needs --status (one of ${purgeable.join(', ')}; repeatable)`);
       await withHolocron(
         contextFrom(command),
         async (holocron) => {
