@@ -184,6 +184,42 @@ for (const dialect of dialects) {
       assert.ok(summary.retrying.firstDueAt! > Date.now() + 10_000, "its retry is 15–30 s away");
     });
 
+    it("a deferred call between a rejected answer and its retry leaves the rejection as the job's last error, so the retry's prompt still says why", async () => {
+      await test.database.db.deleteFrom('jobs').execute();
+      const [queued] = await enqueueJobs(test.database, [spec('rejected_then_busy')]);
+      const seen: (string | null)[] = [];
+      let calls = 0;
+      const handler: JobHandler = async (claimed) => {
+        calls += 1;
+        seen.push(claimed.previousError?.code ?? null);
+        if (calls === 1) return { kind: 'failed', record: {}, artifacts: [], error: { code: 'invalid_output', message: 'not valid JSON' }, retryable: true };
+        if (calls === 2) {
+          return { kind: 'failed', record: { endpointId: 'default' }, artifacts: [], error: { code: 'server_busy', message: 'server busy (503)' }, retryable: true, busy: true, retryAfterMs: 10 };
+        }
+        return { kind: 'succeeded', record: {}, artifacts: [] };
+      };
+      const summary = await worker(test, handler, { concurrency: 1 }).run();
+      assert.equal(summary.succeeded, 1);
+      assert.deepEqual(seen, [null, 'invalid_output', 'invalid_output'], 'the call after the deferred one is told about the rejected answer');
+      const details = await getJobDetails(test.database, queued!.id);
+      assert.deepEqual(details.runs.map((run) => [run.attempt, run.status]), [[1, 'FAILED'], [2, 'DEFERRED'], [2, 'SUCCEEDED']]);
+    });
+
+    it('a job only ever deferred says why in its last error', async () => {
+      await test.database.db.deleteFrom('jobs').execute();
+      const [queued] = await enqueueJobs(test.database, [spec('busy_once')]);
+      let calls = 0;
+      const handler: JobHandler = async () =>
+        (calls += 1) === 1
+          ? { kind: 'failed', record: { endpointId: 'default' }, artifacts: [], error: { code: 'server_busy', message: 'server busy (503)' }, retryable: true, busy: true, retryAfterMs: 60_000 }
+          : { kind: 'succeeded', record: {}, artifacts: [] };
+      await worker(test, handler, { concurrency: 1, maxWaitMs: 100 }).run();
+      const details = await getJobDetails(test.database, queued!.id);
+      assert.equal(details.job.status, 'RETRY');
+      assert.equal(details.job.attempt_count, 0, 'no attempt spent');
+      assert.equal(details.job.last_error_code, 'server_busy');
+    });
+
     it('a job whose calls stay busy past the busy budget fails with busy_budget_exceeded; until then no attempt is spent', async () => {
       await test.database.db.deleteFrom('jobs').execute();
       const [queued] = await enqueueJobs(test.database, [spec('always_busy', { maxAttempts: 1 })]);

@@ -181,6 +181,9 @@ export async function recordOutcomes<Outcome extends AttemptOutcome>(
             attempt_count: sql<number>`attempt_count - 1`,
             completed_at: null,
             available_at: now,
+            // A call that did not count keeps what went wrong with the last attempt that did, so the
+            // retry's prompt still says why its answer was rejected.
+            ...keepLastError(failure.error),
           }
         : failure.deferred
           ? {
@@ -191,6 +194,7 @@ export async function recordOutcomes<Outcome extends AttemptOutcome>(
               completed_at: null,
               available_at: now + Math.max(0, Math.round(failure.retryDelayMs)),
               busy_since: sql<number>`coalesce(busy_since, ${sql.lit(now)})`,
+              ...keepLastError(failure.error),
             }
           : null;
       const row = await transaction
@@ -426,4 +430,12 @@ async function insertArtifacts(
   for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, artifactColumns.length, 2000))) {
     await insertRows(transaction, adapter, 'artifacts', part, artifactColumns).execute();
   }
+}
+
+/** The job's last error unless it has none: then this call's (a job that was only ever deferred says why). */
+function keepLastError(error: { message: string; code: string }) {
+  return {
+    last_error: sql<string>`coalesce(last_error, ${error.message})`,
+    last_error_code: sql<string>`case when last_error is null then ${error.code} else last_error_code end`,
+  };
 }

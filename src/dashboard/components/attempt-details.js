@@ -20,7 +20,7 @@ export function AttemptDetails({ attempt, openName, onOpen }) {
     ['folder', attempt.lakeDir ? html`<code>${attempt.lakeDir}</code>` : null],
   ].filter(([, value]) => value !== null && value !== undefined && value !== '');
   const names = attempt.artifacts.map(fileName);
-  return html`<div class="attempt" data-attempt-details=${attempt.number}>
+  return html`<div class="attempt" data-attempt-details=${attempt.key ?? attempt.number}>
     <dl class="fields">${fields.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
     ${attempt.error
       ? html`<div class="attempt-error"><b>Error${attempt.errorCode ? html` <code>${attempt.errorCode}</code>` : null}</b><pre class="code">${attempt.error}</pre></div>`

@@ -23,5 +23,5 @@ export function AttemptDiff({ before, after, name }) {
   if (left.error || right.error) return html`<${ErrorBox} error=${left.error ?? right.error} what=${name} />`;
   if (left.text === null || right.text === null) return html`<${Loading} what=${name} />`;
   return html`<${DiffView} before=${highlightText(left.text).pretty} after=${highlightText(right.text).pretty}
-    beforeLabel=${`attempt #${before.number} ${name}`} afterLabel=${`attempt #${after.number} ${name}`} />`;
+    beforeLabel=${`attempt ${before.label ?? `#${before.number}`} ${name}`} afterLabel=${`attempt ${after.label ?? `#${after.number}`} ${name}`} />`;
 }

@@ -14,6 +14,7 @@ import { ActionButton } from '../components/action-button.js';
 import { AttemptDetails } from '../components/attempt-details.js';
 import { AttemptDiff, diffableNames } from '../components/attempt-diff.js';
 import { AttemptTimeline } from '../components/attempt-timeline.js';
+import { findAttempt, keyAttempts } from '../lib/attempt-keys.js';
 import { Card } from '../components/card.js';
 import { ErrorBox } from '../components/error-box.js';
 import { fileName } from '../components/file-table.js';
@@ -33,14 +34,14 @@ export function JobPage({ route }) {
   });
   if (details.error) return html`<${ErrorBox} error=${details.error} what=${`job ${id}`} />`;
   if (!details.data) return html`<${Loading} what=${`job ${id}`} />`;
-  const { job, attempts } = details.data;
+  const { job } = details.data;
+  const attempts = keyAttempts(details.data.attempts);
   const query = Object.fromEntries(route.query);
   const go = (change) => navigate(`/jobs/${id}`, { ...query, ...change }, { replace: true });
-  const selectedNumber = Number(query.attempt) || attempts.at(-1)?.number;
-  const selected = attempts.find((attempt) => attempt.number === selectedNumber) ?? attempts.at(-1);
+  const selected = findAttempt(attempts, query.attempt) ?? attempts.at(-1);
   const openName = query.file ?? (selected ? defaultFile(selected) : null);
-  const compareNumber = Number(query.compare) || (selected ? attempts[attempts.indexOf(selected) - 1]?.number : undefined);
-  const before = attempts.find((attempt) => attempt.number === compareNumber && attempt !== selected);
+  const asked = query.compare ? findAttempt(attempts, query.compare) : selected ? attemptBefore(attempts, selected) : undefined;
+  const before = asked === selected ? undefined : asked;
   const diffNames = before && selected ? diffableNames(before, selected) : [];
   const diffName = query.diff && diffNames.includes(query.diff) ? query.diff : diffNames[0];
   const act = (path) => async () => {
@@ -87,24 +88,24 @@ export function JobPage({ route }) {
       </${Card}>
     </div>
     <${Card} title="Attempts">
-      <${AttemptTimeline} attempts=${attempts} selected=${selected?.number} createdAt=${job.createdAt}
-        onSelect=${(number) => go({ attempt: number, file: undefined, compare: undefined })} />
+      <${AttemptTimeline} attempts=${attempts} selected=${selected?.key} createdAt=${job.createdAt}
+        onSelect=${(key) => go({ attempt: key, file: undefined, compare: undefined })} />
     </${Card}>
     ${selected
-      ? html`<${Card} title=${`Attempt #${selected.number}`} id="attempt">
-          <${AttemptDetails} attempt=${selected} openName=${openName} onOpen=${(name) => go({ attempt: selected.number, file: name })} />
+      ? html`<${Card} title=${`Attempt ${selected.label}`} id="attempt">
+          <${AttemptDetails} attempt=${selected} openName=${openName} onOpen=${(name) => go({ attempt: selected.key, file: name })} />
         </${Card}>`
       : null}
     ${attempts.length > 1 && selected
       ? html`<${Card} title="What changed between attempts" id="diff" actions=${html`
           <label class="inline">compare
-            <select onChange=${(event) => go({ attempt: selected.number, compare: event.target.value })} aria-label="attempt to compare with">
-              ${attempts.filter((attempt) => attempt !== selected).map((attempt) => html`<option value=${attempt.number} selected=${before === attempt}>#${attempt.number}</option>`)}
+            <select onChange=${(event) => go({ attempt: selected.key, compare: event.target.value })} aria-label="attempt to compare with">
+              ${attempts.filter((attempt) => attempt !== selected).map((attempt) => html`<option value=${attempt.key} selected=${before === attempt}>${attempt.label} ${String(attempt.status).toLowerCase()}</option>`)}
             </select>
-            with #${selected.number}
+            with ${selected.label}
           </label>
           ${diffNames.length > 0
-            ? html`<select onChange=${(event) => go({ attempt: selected.number, compare: before?.number, diff: event.target.value })} aria-label="file to compare">
+            ? html`<select onChange=${(event) => go({ attempt: selected.key, compare: before?.key, diff: event.target.value })} aria-label="file to compare">
                 ${diffNames.map((name) => html`<option value=${name} selected=${name === diffName}>${name}</option>`)}
               </select>`
             : null}`}>
@@ -114,6 +115,12 @@ export function JobPage({ route }) {
         </${Card}>`
       : null}
   </div>`;
+}
+
+/** What to compare an attempt with by default: the attempt that counted before it (what the retry changed), else the row before. */
+function attemptBefore(attempts, selected) {
+  const earlier = attempts.slice(0, attempts.indexOf(selected));
+  return earlier.filter((attempt) => attempt.counted).at(-1) ?? earlier.at(-1);
 }
 
 function defaultFile(attempt) {
