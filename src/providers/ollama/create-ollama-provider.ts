@@ -40,7 +40,9 @@ import {
 } from './ollama-wire-schemas.ts';
 import { readNdjsonStream } from './read-ndjson-stream.ts';
 import { schemaSupportFor } from '../schema-support.ts';
-import { abandonOnAbort } from '../../support/abandon-on-abort.ts';
+import { exchangeText, readErrorText, readJsonBody, sendRequest } from '../http-call/http-exchange.ts';
+import { createModelDescriptionCache } from '../http-call/model-description-cache.ts';
+import { abbreviate, buildRequestHeaders, normalizeBaseUrl, redactHeaders } from '../http-call/request-settings.ts';
 
 export interface OllamaProviderSettings {
   /** Server root, e.g. `http://127.0.0.1:11434` (a trailing slash is tolerated). */
@@ -85,9 +87,6 @@ export interface OllamaCallOptions {
 export const defaultFirstByteTimeoutMs = 300_000;
 export const defaultIdleTimeoutMs = 120_000;
 
-/** Header names whose values never reach the wire record. */
-const secretHeaderPattern = /authorization|api[-_]?key|token|secret|password|cookie/i;
-
 const wireRoutes = { chat: '/api/chat', tags: '/api/tags', show: '/api/show', version: '/api/version' } as const;
 
 /** A probe (`GET /api/version`) that gets no answer within this long counts as unreachable. */
@@ -97,21 +96,23 @@ export const probeTimeoutMs = 3_000;
 const nanosecondsPerMillisecond = 1e6;
 
 export function createOllamaProvider(settings: OllamaProviderSettings): LlmProviderV2 {
-  const baseUrl = normalizeBaseUrl(settings.baseUrl);
+  const baseUrl = normalizeBaseUrl(settings.baseUrl, 'Ollama');
   const endpointId = settings.endpointId ?? 'default';
   const servedBy: ServedBy = Object.freeze({ endpointId, provider: 'ollama', baseUrl });
   const defaultCallOptions: OllamaCallOptions = { keepAlive: settings.keepAlive, numCtx: settings.numCtx };
   const streamByDefault = settings.stream ?? true;
   const firstByteTimeoutMs = settings.firstByteTimeoutMs ?? defaultFirstByteTimeoutMs;
   const idleTimeoutMs = settings.idleTimeoutMs ?? defaultIdleTimeoutMs;
-  const requestHeaders = buildRequestHeaders(settings.headers);
+  const requestHeaders = buildRequestHeaders({ 'content-type': 'application/json' }, settings.headers);
   const recordedHeaders = redactHeaders(requestHeaders);
   const chatUrl = baseUrl + wireRoutes.chat;
   const tagsUrl = baseUrl + wireRoutes.tags;
   const showUrl = baseUrl + wireRoutes.show;
   const transport: HttpTransport = settings.fetch === undefined ? createNodeHttpTransport() : createFetchTransport(settings.fetch);
-  /** Model descriptions by normalised name; a promise so concurrent callers share one lookup. */
-  const descriptions = new Map<string, Promise<ModelDescription>>();
+  /** Model descriptions by normalised name, one shared lookup each. */
+  const describe = createModelDescriptionCache(lookUpModel, (name) =>
+    createCallError(callContext('POST', wireRoutes.show, showUrl, name), 'aborted', `describing model "${name}" was aborted by the caller`),
+  );
 
   function callContext(method: 'GET' | 'POST', route: string, url: string, model?: string): OllamaCallContext {
     return { servedBy, url, method, route, model, firstByteTimeoutMs, idleTimeoutMs };
@@ -124,22 +125,11 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
     const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs, callOptions?.signal);
     const startedAt = performance.now();
     try {
-      let response: HttpTransportResponse;
-      try {
-        response = await transport.request(chatUrl, {
-          method: 'POST',
-          headers: requestHeaders,
-          body: JSON.stringify(requestBody),
-          signal: timeouts.signal,
-        });
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'connect');
-      }
-      timeouts.headersReceived();
+      const response = await sendRequest(transport, context, timeouts, { method: 'POST', headers: requestHeaders, body: JSON.stringify(requestBody) });
       const timeToFirstByteMs = performance.now() - startedAt;
 
       if (response.status !== 200) {
-        throw await readStatusError(response, context, timeouts);
+        throw statusCallError(context, response.status, await readErrorText(response, context, timeouts), response.header('retry-after'));
       }
 
       const contentType = response.header('content-type') ?? '';
@@ -201,23 +191,7 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
   }
 
   function describeModel(model: string, callOptions?: CallOptions): Promise<ModelDescription> {
-    const name = normalizeModelName(model);
-    let description = descriptions.get(name);
-    if (description === undefined) {
-      const lookup = lookUpModel(name);
-      descriptions.set(name, lookup);
-      // A failed lookup is not cached: the next caller tries again.
-      lookup.catch(() => {
-        if (descriptions.get(name) === lookup) descriptions.delete(name);
-      });
-      description = lookup;
-    }
-    const signal = callOptions?.signal;
-    if (signal === undefined) return description;
-    // The lookup is shared, so one caller's abort must not cancel it for the others: only this caller stops waiting.
-    return abandonOnAbort(description, signal, () =>
-      createCallError(callContext('POST', wireRoutes.show, showUrl, name), 'aborted', `describing model "${name}" was aborted by the caller`),
-    );
+    return describe(normalizeModelName(model), callOptions);
   }
 
   async function lookUpModel(name: string): Promise<ModelDescription> {
@@ -255,58 +229,15 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
   }
 
   /** One small JSON request/response (tags, show) under the same timeouts; no caller signal (shared lookups). */
-  async function exchangeJson(
-    context: OllamaCallContext,
-    body: unknown,
-  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
-    const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs);
-    try {
-      let response: HttpTransportResponse;
-      try {
-        response = await transport.request(context.url, {
-          method: context.method,
-          headers: requestHeaders,
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: timeouts.signal,
-        });
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'connect');
-      }
-      timeouts.headersReceived();
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'body');
-      }
-      return { status: response.status, text, retryAfter: response.header('retry-after') };
-    } finally {
-      timeouts.dispose();
-    }
+  function exchangeJson(context: OllamaCallContext, body: unknown) {
+    return exchangeText(transport, context, { method: context.method, headers: requestHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   }
 
   /** `GET /api/version`: the cheapest call Ollama answers (no model, no slot); any 2xx means it is up. */
   async function probe(callOptions?: CallOptions): Promise<void> {
-    const context = callContext('GET', wireRoutes.version, baseUrl + wireRoutes.version);
-    const timeouts = new CallTimeouts(probeTimeoutMs, probeTimeoutMs, callOptions?.signal);
-    try {
-      let response: HttpTransportResponse;
-      try {
-        response = await transport.request(context.url, { method: 'GET', headers: requestHeaders, signal: timeouts.signal });
-      } catch (error) {
-        throw failureCallError({ ...context, firstByteTimeoutMs: probeTimeoutMs }, error, timeouts, 'connect');
-      }
-      timeouts.headersReceived();
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'body');
-      }
-      if (response.status < 200 || response.status > 299) throw statusCallError(context, response.status, text, response.header('retry-after'));
-    } finally {
-      timeouts.dispose();
-    }
+    const context = { ...callContext('GET', wireRoutes.version, baseUrl + wireRoutes.version), firstByteTimeoutMs: probeTimeoutMs, idleTimeoutMs: probeTimeoutMs };
+    const answer = await exchangeText(transport, context, { method: 'GET', headers: requestHeaders }, callOptions?.signal);
+    if (answer.status < 200 || answer.status > 299) throw statusCallError(context, answer.status, answer.text, answer.retryAfter);
   }
 
   let closed: Promise<void> | undefined;
@@ -438,18 +369,9 @@ async function readWholeChat(
   context: OllamaCallContext,
   timeouts: CallTimeouts,
 ): Promise<{ responseText: string; responseBody: unknown }> {
-  let responseText: string;
-  try {
-    responseText = await response.text();
-  } catch (error) {
-    throw failureCallError(context, error, timeouts, 'body');
-  }
-  let responseBody: unknown;
-  try {
-    responseBody = JSON.parse(responseText);
-  } catch {
-    throw notProtocolError(context, `a body that is not JSON: ${abbreviate(responseText)}`, responseText);
-  }
+  const { responseText, responseBody } = await readJsonBody(response, context, timeouts, (text) =>
+    notProtocolError(context, `a body that is not JSON: ${abbreviate(text)}`, text),
+  );
   const error = responseBody !== null && typeof responseBody === 'object' ? (responseBody as { error?: unknown }).error : undefined;
   if (error !== undefined) {
     const message = typeof error === 'string' ? error : JSON.stringify(error);
@@ -459,17 +381,6 @@ async function readWholeChat(
     });
   }
   return { responseText, responseBody };
-}
-
-/** A non-200 answer: read its (small) body for the message, unless the caller gave up meanwhile. */
-async function readStatusError(response: HttpTransportResponse, context: OllamaCallContext, timeouts: CallTimeouts): Promise<LlmCallError> {
-  let text = '';
-  try {
-    text = await response.text();
-  } catch (error) {
-    if (timeouts.stopReason === 'caller') return failureCallError(context, error, timeouts, 'body');
-  }
-  return statusCallError(context, response.status, text, response.header('retry-after'));
 }
 
 function notProtocolError(context: OllamaCallContext, what: string, responseText: string): LlmCallError {
@@ -521,40 +432,3 @@ function normalizeDigest(digest: string | undefined): string | null {
   const bare = digest.toLowerCase().replace(/^sha256:/, '');
   return /^[0-9a-f]{64}$/.test(bare) ? bare : null;
 }
-
-function normalizeBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch (error) {
-    throw new TypeError(`Ollama baseUrl "${baseUrl}" is not a valid URL`, { cause: error });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`Ollama baseUrl "${baseUrl}" must be http: or https:`);
-  }
-  return baseUrl.trim().replace(/\/+$/, '');
-}
-
-/** Lower-cased header names (HTTP names are case-insensitive), JSON content type unless overridden. */
-function buildRequestHeaders(extra: Record<string, string> | undefined): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (extra !== undefined) {
-    for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
-  }
-  return headers;
-}
-
-function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const redacted: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    redacted[name] = secretHeaderPattern.test(name) ? '[redacted]' : value;
-  }
-  return redacted;
-}
-
-function abbreviate(text: string): string {
-  const collapsed = text.replace(/\s+/g, ' ').trim();
-  if (collapsed.length === 0) return '(empty)';
-  return JSON.stringify(collapsed.length > 120 ? `${collapsed.slice(0, 120)}…` : collapsed);
-}
-

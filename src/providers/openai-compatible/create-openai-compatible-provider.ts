@@ -30,7 +30,9 @@ import type {
 import { CallTimeouts } from '../ollama/call-timeouts.ts';
 import { createCallError, failureCallError, type OllamaCallContext } from '../ollama/ollama-call-errors.ts';
 import { defaultFirstByteTimeoutMs, defaultIdleTimeoutMs } from '../ollama/create-ollama-provider.ts';
-import { abandonOnAbort } from '../../support/abandon-on-abort.ts';
+import { exchangeText, readErrorText, readJsonBody, sendRequest } from '../http-call/http-exchange.ts';
+import { createModelDescriptionCache } from '../http-call/model-description-cache.ts';
+import { abbreviate, buildRequestHeaders, normalizeBaseUrl as checkBaseUrl, redactHeaders } from '../http-call/request-settings.ts';
 import { openAiStatusCallError, readOpenAiErrorBody } from './openai-call-errors.ts';
 import { openAiChatResponseSchema, openAiModelsResponseSchema, type OpenAiChatResponse } from './openai-wire-schemas.ts';
 import { readSseStream } from './read-sse-stream.ts';
@@ -70,7 +72,6 @@ export interface OpenAiCallOptions {
 /** A probe (`GET /models`) that gets no answer within this long counts as unreachable. */
 export const openAiProbeTimeoutMs = 3_000;
 
-const secretHeaderPattern = /authorization|api[-_]?key|token|secret|password|cookie/i;
 const label = 'OpenAI-compatible';
 
 export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProviderSettings): LlmProviderV2 {
@@ -81,12 +82,9 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
   const strict = settings.strict ?? true;
   const firstByteTimeoutMs = settings.firstByteTimeoutMs ?? defaultFirstByteTimeoutMs;
   const idleTimeoutMs = settings.idleTimeoutMs ?? defaultIdleTimeoutMs;
-  const requestHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  for (const [name, value] of Object.entries(settings.headers ?? {})) requestHeaders[name.toLowerCase()] = value;
+  const requestHeaders = buildRequestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, settings.headers);
   if (settings.apiKey !== undefined && settings.apiKey !== '') requestHeaders.authorization = `Bearer ${settings.apiKey}`;
-  const recordedHeaders = Object.fromEntries(
-    Object.entries(requestHeaders).map(([name, value]) => [name, secretHeaderPattern.test(name) ? '[redacted]' : value]),
-  );
+  const recordedHeaders = redactHeaders(requestHeaders);
   const apiKeyHint =
     settings.apiKey === undefined || settings.apiKey === ''
       ? `no API key was sent; set ${settings.apiKeySource ?? 'HOLOCRON_OPENAI_API_KEY'} if the server wants one`
@@ -94,7 +92,9 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
   const chatUrl = `${baseUrl}/chat/completions`;
   const modelsUrl = `${baseUrl}/models`;
   const transport: HttpTransport = settings.fetch === undefined ? createNodeHttpTransport() : createFetchTransport(settings.fetch);
-  const descriptions = new Map<string, Promise<ModelDescription>>();
+  const describe = createModelDescriptionCache(lookUpModel, (name) =>
+    createCallError(callContext('GET', '/models', modelsUrl, name), 'aborted', `describing model "${name}" was aborted by the caller`),
+  );
 
   function callContext(method: 'GET' | 'POST', route: string, url: string, model?: string): OllamaCallContext {
     return { servedBy, url, method, route, model, firstByteTimeoutMs, idleTimeoutMs, label };
@@ -107,22 +107,10 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
     const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs, callOptions?.signal);
     const startedAt = performance.now();
     try {
-      let response: HttpTransportResponse;
-      try {
-        response = await transport.request(chatUrl, { method: 'POST', headers: requestHeaders, body: JSON.stringify(requestBody), signal: timeouts.signal });
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'connect');
-      }
-      timeouts.headersReceived();
+      const response = await sendRequest(transport, context, timeouts, { method: 'POST', headers: requestHeaders, body: JSON.stringify(requestBody) });
       const timeToFirstByteMs = performance.now() - startedAt;
       if (response.status !== 200) {
-        let text = '';
-        try {
-          text = await response.text();
-        } catch (error) {
-          if (timeouts.stopReason === 'caller') throw failureCallError(context, error, timeouts, 'body');
-        }
-        throw openAiStatusCallError(context, response.status, text, response.header('retry-after'), apiKeyHint);
+        throw openAiStatusCallError(context, response.status, await readErrorText(response, context, timeouts), response.header('retry-after'), apiKeyHint);
       }
       const contentType = response.header('content-type') ?? '';
       const streamed = contentType.includes('text/event-stream');
@@ -164,21 +152,7 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
   }
 
   function describeModel(model: string, callOptions?: CallOptions): Promise<ModelDescription> {
-    const name = model.trim();
-    let description = descriptions.get(name);
-    if (description === undefined) {
-      const lookup = lookUpModel(name);
-      descriptions.set(name, lookup);
-      lookup.catch(() => {
-        if (descriptions.get(name) === lookup) descriptions.delete(name);
-      });
-      description = lookup;
-    }
-    const signal = callOptions?.signal;
-    if (signal === undefined) return description;
-    return abandonOnAbort(description, signal, () =>
-      createCallError(callContext('GET', '/models', modelsUrl, name), 'aborted', `describing model "${name}" was aborted by the caller`),
-    );
+    return describe(model.trim(), callOptions);
   }
 
   /**
@@ -188,28 +162,7 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
    */
   async function lookUpModel(name: string): Promise<ModelDescription> {
     const context = callContext('GET', '/models', modelsUrl, name);
-    const timeouts = new CallTimeouts(firstByteTimeoutMs, idleTimeoutMs);
-    let status: number;
-    let text: string;
-    let retryAfter: string | null;
-    try {
-      let response: HttpTransportResponse;
-      try {
-        response = await transport.request(modelsUrl, { method: 'GET', headers: requestHeaders, signal: timeouts.signal });
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'connect');
-      }
-      timeouts.headersReceived();
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'body');
-      }
-      status = response.status;
-      retryAfter = response.header('retry-after');
-    } finally {
-      timeouts.dispose();
-    }
+    const { status, text, retryAfter } = await exchangeText(transport, context, { method: 'GET', headers: requestHeaders });
     const tag = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : 'latest';
     const bare: ModelDescription = { name, tag, digest: null, servedBy };
     // Servers without a model list (some proxies) answer 404 or 405: the chat call finds out instead.
@@ -234,27 +187,9 @@ export function createOpenAiCompatibleProvider(settings: OpenAiCompatibleProvide
    */
   async function probe(callOptions?: CallOptions): Promise<void> {
     const context = { ...callContext('GET', '/models', modelsUrl), firstByteTimeoutMs: openAiProbeTimeoutMs, idleTimeoutMs: openAiProbeTimeoutMs };
-    const timeouts = new CallTimeouts(openAiProbeTimeoutMs, openAiProbeTimeoutMs, callOptions?.signal);
-    try {
-      let response: HttpTransportResponse;
-      try {
-        response = await transport.request(modelsUrl, { method: 'GET', headers: requestHeaders, signal: timeouts.signal });
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'connect');
-      }
-      timeouts.headersReceived();
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw failureCallError(context, error, timeouts, 'body');
-      }
-      const status = response.status;
-      if ((status >= 200 && status <= 299) || status === 404 || status === 405) return;
-      throw openAiStatusCallError(context, status, text, response.header('retry-after'), apiKeyHint);
-    } finally {
-      timeouts.dispose();
-    }
+    const { status, text, retryAfter } = await exchangeText(transport, context, { method: 'GET', headers: requestHeaders }, callOptions?.signal);
+    if ((status >= 200 && status <= 299) || status === 404 || status === 405) return;
+    throw openAiStatusCallError(context, status, text, retryAfter, apiKeyHint);
   }
 
   let closed: Promise<void> | undefined;
@@ -341,18 +276,9 @@ async function readWholeCompletion(
   context: OllamaCallContext,
   timeouts: CallTimeouts,
 ): Promise<{ responseText: string; responseBody: unknown }> {
-  let responseText: string;
-  try {
-    responseText = await response.text();
-  } catch (error) {
-    throw failureCallError(context, error, timeouts, 'body');
-  }
-  let responseBody: unknown;
-  try {
-    responseBody = JSON.parse(responseText);
-  } catch {
-    throw notProtocolError(context, `a body that is not JSON: ${abbreviate(responseText)}`, responseText);
-  }
+  const { responseText, responseBody } = await readJsonBody(response, context, timeouts, (text) =>
+    notProtocolError(context, `a body that is not JSON: ${abbreviate(text)}`, text),
+  );
   throwIfErrorObject(context, responseBody, responseText);
   return { responseText, responseBody };
 }
@@ -451,19 +377,8 @@ function withLatest(name: string): string {
 }
 
 function normalizeBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch (error) {
-    throw new TypeError(`OpenAI-compatible baseUrl "${baseUrl}" is not a valid URL`, { cause: error });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`OpenAI-compatible baseUrl "${baseUrl}" must be http: or https:`);
+  const normalized = checkBaseUrl(baseUrl, label);
+  const url = new URL(normalized);
   if (url.username !== '' || url.password !== '') throw new TypeError('an OpenAI-compatible baseUrl must not include credentials (use apiKeyEnv)');
-  return baseUrl.trim().replace(/\/+$/, '');
-}
-
-function abbreviate(text: string): string {
-  const collapsed = text.replace(/\s+/g, ' ').trim();
-  if (collapsed.length === 0) return '(empty)';
-  return JSON.stringify(collapsed.length > 120 ? `${collapsed.slice(0, 120)}…` : collapsed);
+  return normalized;
 }
