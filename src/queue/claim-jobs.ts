@@ -4,9 +4,8 @@
  * PostgreSQL skips rows other workers are claiming (FOR UPDATE SKIP LOCKED); on SQLite the one
  * UPDATE statement is atomic under the database write lock.
  */
-import { sql } from 'kysely';
 import type { HolocronDatabase } from '../database/open-database.ts';
-import { claimedJobColumns, toClaimedJob, type ClaimedJob } from './claimed-job.ts';
+import { claimedJobColumns, claimValues, toClaimedJob, type ClaimedJob } from './claimed-job.ts';
 import { isClaimable } from './status-predicates.ts';
 
 export async function claimJobs(
@@ -20,15 +19,7 @@ export async function claimJobs(
   const now = adapter.nowMilliseconds();
   const rows = await db
     .updateTable('jobs')
-    .set({
-      status: 'RUNNING',
-      attempt_count: sql`attempt_count + 1`,
-      locked_by: workerId,
-      locked_at: now,
-      lease_expires_at: sql`${now} + ${leaseMs}`,
-      current_run_id: adapter.newUuid(),
-      updated_at: now,
-    })
+    .set(claimValues(adapter, workerId, leaseMs, now))
     .where(({ selectFrom }) =>
       adapter.inSubquery(
         'id',

@@ -1,5 +1,7 @@
 /** A job as a worker holds it after a claim: the row, its input parsed, and the attempt in hand. */
+import { sql } from 'kysely';
 import type { CacheModeColumn, JobRow } from '../database/database.ts';
+import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 
 /** The columns a claim returns: what a worker needs, not the whole row. */
 export const claimedJobColumns = [
@@ -77,5 +79,21 @@ export function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
     repeatIndex: Number(row.repeat_index ?? 0),
     cacheMode: row.cache_mode ?? null,
     busySince: row.busy_since === null || row.busy_since === undefined ? null : Number(row.busy_since),
+  };
+}
+
+/**
+ * What a claim sets on a job: RUNNING, one more attempt, held by the worker under a lease, with a new
+ * attempt id (its fencing token). `now` is the adapter's clock expression.
+ */
+export function claimValues(adapter: DialectAdapter, workerId: string, leaseMs: number, now: ReturnType<DialectAdapter['nowMilliseconds']>) {
+  return {
+    status: 'RUNNING' as const,
+    attempt_count: sql<number>`attempt_count + 1`,
+    locked_by: workerId,
+    locked_at: now,
+    lease_expires_at: sql<number>`${now} + ${leaseMs}`,
+    current_run_id: adapter.newUuid(),
+    updated_at: now,
   };
 }

@@ -1,6 +1,7 @@
 /** The queue: one function per SQL operation, the database handle first. */
 export { enqueueJobs, insertJobs, EnqueueFailedError, type JobSpec, type EvidenceRef, type EnqueuedJob } from './enqueue-jobs.ts';
 export { claimJobs } from './claim-jobs.ts';
+export { claimJobById } from './claim-job-by-id.ts';
 export type { ClaimedJob } from './claimed-job.ts';
 export type { HeldAttempt } from './held-attempt.ts';
 export { renewLeases } from './renew-leases.ts';

@@ -10,12 +10,12 @@
  * enqueued unclaimable, claimed here by id, handled by the `replay` kind, recorded with `recordOutcomes`.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { InterrogationRegistry } from '../interrogations/interrogation-registry.ts';
 import type { Lake, LakeFile } from '../lake/lake.ts';
 import { parseRequestRecord, type RequestRecord } from '../pipeline/request-record.ts';
-import { claimedJobColumns, toClaimedJob, type ClaimedJob } from '../queue/claimed-job.ts';
+import { claimJobById } from '../queue/claim-job-by-id.ts';
+import type { ClaimedJob } from '../queue/claimed-job.ts';
 import { recordOutcomes, type AttemptOutcome } from '../queue/record-outcomes.ts';
 import type { HandlerRecord, HandlerResult } from '../worker/job-handler.ts';
 import type { InputValidation, JobKind } from '../worker/job-kind-registry.ts';
@@ -233,28 +233,6 @@ async function writeFiles(lake: Lake, job: ClaimedJob, files: LakeFile[], record
   const written = await lake.writeAttempt(job.runId, new Date(), files);
   record.lakeDir = written.directory;
   return written.artifacts;
-}
-
-/** Claims one job by id (NEW or RETRY, whatever its available time): a replay runs the job it just made. */
-export async function claimJobById(database: HolocronDatabase, jobId: number, workerId: string, leaseMs: number): Promise<ClaimedJob | undefined> {
-  const { db, adapter } = database;
-  const now = adapter.nowMilliseconds();
-  const row = await db
-    .updateTable('jobs')
-    .set({
-      status: 'RUNNING',
-      attempt_count: sql`attempt_count + 1`,
-      locked_by: workerId,
-      locked_at: now,
-      lease_expires_at: sql`${now} + ${leaseMs}`,
-      current_run_id: adapter.newUuid(),
-      updated_at: now,
-    })
-    .where('id', '=', jobId)
-    .where('status', 'in', ['NEW', 'RETRY'])
-    .returning(claimedJobColumns)
-    .executeTakeFirst();
-  return row ? toClaimedJob(row) : undefined;
 }
 
 function json(name: string, type: LakeFile['type'], value: unknown): LakeFile {
