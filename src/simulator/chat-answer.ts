@@ -118,6 +118,13 @@ function draftContent(request: ChatRequest, fault: FaultDecision, context: Gener
 }
 
 /** Whether a content fault makes sense for this request (others are decided by the route). */
+/** Whether a planned fault can happen to this request (a stream error needs a stream, a schema violation a schema). */
+export function isFaultApplicable(kind: FaultKind, request: ChatRequest): boolean {
+  if (kind === 'streamError') return request.stream;
+  if (kind === 'rateLimited') return true;
+  return isContentFaultApplicable(kind, request);
+}
+
 export function isContentFaultApplicable(kind: FaultKind, request: ChatRequest): boolean {
   if (kind === 'schemaViolation') return request.format.kind === 'schema';
   if (kind === 'invalidJson') return request.format.kind !== 'text';

@@ -5,8 +5,9 @@
  * reported back as integer nanoseconds.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { abortableSleep, ClientGoneError, elapsedNanoseconds } from './abortable-sleep.ts';
-import { composeChatAnswer, isContentFaultApplicable, type ChatAnswer } from './chat-answer.ts';
+import { elapsedNanoseconds } from './abortable-sleep.ts';
+import { composeChatAnswer, isFaultApplicable, type ChatAnswer } from './chat-answer.ts';
+import { isClientGone, planGeneration, sleepIfPositive, watchClientDisconnect, type GenerationPlan } from './generation-timing.ts';
 import { parseChatRequest, type ChatRequest } from './chat-request.ts';
 import {
   formatChunkLine,
@@ -15,8 +16,8 @@ import {
   midStreamErrorLine,
   type ChatMetrics,
 } from './chat-response-writer.ts';
-import type { FaultDecision, FaultKind } from './fault-plan.ts';
-import { SlotWaitAbortedError, type SlotTicket } from './generation-slots.ts';
+import type { FaultDecision } from './fault-plan.ts';
+import type { SlotTicket } from './generation-slots.ts';
 import { goQuote, rfc3339Now } from './go-formats.ts';
 import { ndjsonContentType, sendJsonError, sendJsonText } from './http-replies.ts';
 import { grammarRefusalsOfText } from './grammar-refusal.ts';
@@ -32,19 +33,12 @@ export const rateLimitedMessage = 'you have reached your rate limit, please try 
 const tokensPerLineWithoutLatency = 16;
 /** With latency, lines are at least this far apart (timers are not finer than that anyway). */
 const minimumLineIntervalMilliseconds = 4;
-const promptShareOfLatency = 0.1;
-const promptSpeedupOverGeneration = 20;
 
 interface Checkpoints {
   startedAt: bigint;
   loadedAt: bigint;
   slotAt: bigint;
   firstTokenAt: bigint;
-}
-
-interface GenerationPlan {
-  promptMilliseconds: number;
-  evalMilliseconds: number;
 }
 
 interface ChatExchange {
@@ -57,37 +51,6 @@ interface ChatExchange {
   modelJson: string;
 }
 
-function isFaultApplicable(kind: FaultKind, chat: ChatRequest): boolean {
-  if (kind === 'streamError') return chat.stream;
-  if (kind === 'rateLimited') return true;
-  return isContentFaultApplicable(kind, chat);
-}
-
-function watchClientDisconnect(response: ServerResponse): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onClose = (): void => {
-    if (!response.writableFinished) controller.abort();
-  };
-  response.on('close', onClose);
-  return { signal: controller.signal, dispose: () => response.off('close', onClose) };
-}
-
-function isClientGone(error: unknown): boolean {
-  return error instanceof ClientGoneError || error instanceof SlotWaitAbortedError;
-}
-
-function planGeneration(runtime: SimulatorRuntime, answer: ChatAnswer): GenerationPlan {
-  const rate = runtime.options.tokensPerSecond;
-  if (rate !== undefined) {
-    return {
-      promptMilliseconds: (answer.promptTokens / (rate * promptSpeedupOverGeneration)) * 1000,
-      evalMilliseconds: (answer.tokens.length / rate) * 1000,
-    };
-  }
-  const latency = runtime.options.latencyMs;
-  return { promptMilliseconds: latency * promptShareOfLatency, evalMilliseconds: latency * (1 - promptShareOfLatency) };
-}
-
 function measureMetrics(checkpoints: Checkpoints, answer: ChatAnswer, doneAt: bigint): ChatMetrics {
   return {
     totalDurationNanoseconds: elapsedNanoseconds(checkpoints.startedAt, doneAt),
@@ -97,10 +60,6 @@ function measureMetrics(checkpoints: Checkpoints, answer: ChatAnswer, doneAt: bi
     evalCount: answer.tokens.length,
     evalDurationNanoseconds: elapsedNanoseconds(checkpoints.firstTokenAt, doneAt),
   };
-}
-
-async function sleepIfPositive(milliseconds: number, signal: AbortSignal): Promise<void> {
-  if (milliseconds > 0) await abortableSleep(milliseconds, signal);
 }
 
 function finalLine(exchange: ChatExchange, answer: ChatAnswer, content: string): string {

@@ -8,18 +8,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { abortableSleep, ClientGoneError } from './abortable-sleep.ts';
-import { composeChatAnswer, isContentFaultApplicable, type ChatAnswer } from './chat-answer.ts';
+import { composeChatAnswer, isFaultApplicable, type ChatAnswer } from './chat-answer.ts';
+import { isClientGone, planGeneration, sleepIfPositive, watchClientDisconnect } from './generation-timing.ts';
 import type { ChatRequest } from './chat-request.ts';
 import { groupTokens } from './chat-response-writer.ts';
-import type { FaultDecision, FaultKind } from './fault-plan.ts';
-import { SlotWaitAbortedError, type SlotTicket } from './generation-slots.ts';
+import type { FaultDecision } from './fault-plan.ts';
+import type { SlotTicket } from './generation-slots.ts';
 import { parseOpenAiChatRequest } from './openai-chat-request.ts';
 import { busySpec, modelNotFoundSpec, rateLimitSpec, sendOpenAiError, type OpenAiSide } from './openai-errors.ts';
 import type { SimulatorRuntime } from './simulator-runtime.ts';
 
-const promptShareOfLatency = 0.1;
-const promptSpeedupOverGeneration = 20;
 const tokensPerEventWithoutLatency = 16;
 const minimumEventIntervalMilliseconds = 4;
 const llamaServerBuild = 'b6000-sim';
@@ -45,28 +43,6 @@ function completionId(side: OpenAiSide): string {
   // Ollama's ids are chatcmpl-<0..998> and not unique.
   if (side === 'ollama') return `chatcmpl-${Math.floor(Math.random() * 999)}`;
   return `chatcmpl-${randomBytes(12).toString('base64url')}`;
-}
-
-function isFaultApplicable(kind: FaultKind, chat: ChatRequest): boolean {
-  if (kind === 'streamError') return chat.stream;
-  if (kind === 'rateLimited') return true;
-  return isContentFaultApplicable(kind, chat);
-}
-
-function planGeneration(runtime: SimulatorRuntime, answer: ChatAnswer): { promptMilliseconds: number; evalMilliseconds: number } {
-  const rate = runtime.options.tokensPerSecond;
-  if (rate !== undefined) {
-    return {
-      promptMilliseconds: (answer.promptTokens / (rate * promptSpeedupOverGeneration)) * 1000,
-      evalMilliseconds: (answer.tokens.length / rate) * 1000,
-    };
-  }
-  const latency = runtime.options.latencyMs;
-  return { promptMilliseconds: latency * promptShareOfLatency, evalMilliseconds: latency * (1 - promptShareOfLatency) };
-}
-
-async function sleepIfPositive(milliseconds: number, signal: AbortSignal): Promise<void> {
-  if (milliseconds > 0) await abortableSleep(milliseconds, signal);
 }
 
 function usageOf(side: OpenAiSide, answer: ChatAnswer): Record<string, unknown> {
@@ -236,15 +212,6 @@ async function answerAdmitted(exchange: Exchange, ticket: SlotTicket): Promise<v
   }
 }
 
-function watchClientDisconnect(response: ServerResponse): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onClose = (): void => {
-    if (!response.writableFinished) controller.abort();
-  };
-  response.on('close', onClose);
-  return { signal: controller.signal, dispose: () => response.off('close', onClose) };
-}
-
 export async function handleOpenAiChat(runtime: SimulatorRuntime, side: OpenAiSide, _request: IncomingMessage, response: ServerResponse, bodyText: string): Promise<void> {
   if (side === 'llama-server' && llamaServerLoading(runtime)) {
     runtime.stats.busyRejections += 1;
@@ -271,7 +238,7 @@ export async function handleOpenAiChat(runtime: SimulatorRuntime, side: OpenAiSi
   try {
     await answerAdmitted(exchange, ticket);
   } catch (error) {
-    if (!(error instanceof ClientGoneError || error instanceof SlotWaitAbortedError)) throw error;
+    if (!isClientGone(error)) throw error;
     runtime.stats.clientDisconnects += 1;
   } finally {
     ticket.finish();
