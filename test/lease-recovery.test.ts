@@ -12,28 +12,15 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
+import { enqueueJobs } from '../src/queue/enqueue-jobs.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { openHolocron, type Holocron } from '../src/holocron.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { startCli } from './support/cli-process.ts';
+import { entityJobSpecs } from './support/entity-jobs.ts';
 import { testConfig } from './support/test-config.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
 
-function specs(count: number, label: string): JobSpec[] {
-  return Array.from({ length: count }, (_, index) => ({
-    interrogationKey: 'sw_entity_facts_v1',
-    input: {
-      entity_type: 'character',
-      entity_id: `${label}_${index}`,
-      source_refs: [],
-      extra_params: { evidence: [{ evidence_id: 'e1', source_uri: 'test', text: `Entity ${index} was born on Tatooine.` }] },
-    },
-    priority: 100,
-    maxAttempts: 3,
-    runLabel: label,
-  }));
-}
 
 /** Polls until `condition` holds; the limit only keeps a broken run from hanging, it is not a bound under test. */
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, limitMs = 60_000): Promise<void> {
@@ -75,7 +62,7 @@ describe('lease recovery', { concurrency: dialects.length }, () => {
         const slow = await startSimulator({ latencyMs: 600_000 });
         const fast = await startSimulator();
         try {
-          const [job] = await enqueueJobs(test.database, specs(1, 'crash'));
+          const [job] = await enqueueJobs(test.database, entityJobSpecs(1, 'crash'));
           const doomed = startCli(work(slow.url, '--loop', '--worker-id', 'doomed'));
           await waitUntil(() => slow.stats().generating === 1, 'the doomed worker calls the model');
           // The rescuer is already running (and idle: nothing is claimable) when the other one dies.
@@ -108,7 +95,7 @@ describe('lease recovery', { concurrency: dialects.length }, () => {
         const slow = await startSimulator({ latencyMs: 600_000 });
         const fast = await startSimulator();
         try {
-          const [first, second] = await enqueueJobs(test.database, specs(2, 'stall'));
+          const [first, second] = await enqueueJobs(test.database, entityJobSpecs(2, 'stall'));
           // One call at a time, one more job claimed ahead: the first is in flight, the second queued.
           const stalled = startCli(work(slow.url, '--drain', '--concurrency', '1', '--lease-seconds', '1', '--worker-id', 'stalled', '--json'));
           await waitUntil(() => slow.stats().generating === 1, 'the worker calls the model');

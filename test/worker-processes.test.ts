@@ -9,29 +9,16 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
+import { enqueueJobs } from '../src/queue/enqueue-jobs.ts';
 import { openHolocron } from '../src/holocron.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { runCli, startCli } from './support/cli-process.ts';
 import { createTestDatabase, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
+import { entityJobSpecs } from './support/entity-jobs.ts';
 import { testConfig } from './support/test-config.ts';
 
-function specs(count: number, label: string): JobSpec[] {
-  return Array.from({ length: count }, (_, index) => ({
-    interrogationKey: 'sw_entity_facts_v1',
-    input: {
-      entity_type: 'character',
-      entity_id: `${label}_${index}`,
-      source_refs: [],
-      extra_params: { evidence: [{ evidence_id: 'e1', source_uri: 'test', text: `Entity ${index} was born on Tatooine.` }] },
-    },
-    priority: 100,
-    maxAttempts: 3,
-    runLabel: label,
-  }));
-}
 
 /** A fresh database and lake folder for a describe block, removed after it. */
 function withDatabaseAndLake(dialect: 'sqlite' | 'postgres'): { test: TestDatabase; lakeRoot: string } {
@@ -57,7 +44,7 @@ describe('worker processes on postgres', () => {
   it('four processes drain 2,000 jobs: every job exactly one successful attempt, none lost', async () => {
     const simulator = await startSimulator({ parallel: 16 });
     try {
-      await enqueueJobs(context.test.database, specs(2000, 'many'));
+      await enqueueJobs(context.test.database, entityJobSpecs(2000, 'many'));
       const results = await Promise.all(
         [1, 2, 3, 4].map((n) => runCli(workerArgs(simulator, '--drain', '--concurrency', '8', '--worker-id', `proc-${n}`, '--json'))),
       );
@@ -84,7 +71,7 @@ describe('worker processes on postgres', () => {
   it('SIGTERM finishes the attempts in flight, gives back the rest and exits', async () => {
     const simulator = await startSimulator({ latencyMs: 1_500, parallel: 2 });
     try {
-      await enqueueJobs(context.test.database, specs(10, 'sigterm'));
+      await enqueueJobs(context.test.database, entityJobSpecs(10, 'sigterm'));
       const worker = startCli(workerArgs(simulator, '--loop', '--concurrency', '2', '--worker-id', 'graceful'));
       for (let waited = 0; simulator.stats().generating < 2; waited += 50) {
         assert.ok(waited < 20_000, 'the worker never called the model');
@@ -112,7 +99,7 @@ describe('worker processes on postgres', () => {
     const simulator = await startSimulator({ loadMs: 3_000, latencyMs: 1_500 });
     try {
       assert.equal((await jobStats(context.test.database)).readyNow, 0, 'no other job is waiting');
-      const [enqueued] = await enqueueJobs(context.test.database, specs(1, 'renewal'));
+      const [enqueued] = await enqueueJobs(context.test.database, entityJobSpecs(1, 'renewal'));
       const holder = startCli(workerArgs(simulator, '--drain', '--lease-seconds', '1.5', '--worker-id', 'holder'));
       for (let waited = 0; simulator.stats().generating + simulator.stats().queueDepth < 1; waited += 50) {
         assert.ok(waited < 20_000, 'the worker never called the model');
@@ -145,7 +132,7 @@ describe('worker processes on sqlite', () => {
   it('two processes share one SQLite file: every job exactly one successful attempt', async () => {
     const simulator = await startSimulator({ parallel: 16 });
     try {
-      await enqueueJobs(context.test.database, specs(300, 'shared'));
+      await enqueueJobs(context.test.database, entityJobSpecs(300, 'shared'));
       const results = await Promise.all(
         ['left', 'right'].map((name) =>
           runCli(['--db', context.test.url, '--lake-root', context.lakeRoot, 'work', '--ollama-url', simulator.url, '--drain', '--concurrency', '8', '--worker-id', name, '--json']),
