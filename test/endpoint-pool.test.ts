@@ -130,6 +130,47 @@ describe('endpoint pool', () => {
     }
   });
 
+  it('the only server restarts: calls wait for it to come back instead of being deferred unsent, and every job succeeds with one attempt', async () => {
+    const latencyMs = 100;
+    const server = await startSimulator({ parallel: 2, latencyMs });
+    const port = Number(new URL(server.url).port);
+    const holocron = await openHolocron(
+      testConfig({ 'database.url': test.url, 'lake.root': lakeRoot, 'worker.concurrency': 4, 'worker.pollSeconds': 0.05, 'ollama.baseUrl': server.url }),
+    );
+    let restarted: Promise<void> | undefined;
+    try {
+      await holocron.database.db.deleteFrom('jobs').execute();
+      await holocron.enqueue(Array.from({ length: 30 }, (_, index) => job(`restart_${index}`)));
+      let done = 0;
+      const summary = await holocron
+        .createWorker({
+          mode: 'drain',
+          onRecorded: (outcomes) => {
+            done += outcomes.filter((outcome) => outcome.kind === 'succeeded').length;
+            if (done >= 8 && restarted === undefined) {
+              const closing = server.close();
+              restarted = (async () => {
+                await new Promise((resolve) => setTimeout(resolve, 1_500));
+                await closing;
+                simulators.push(await startSimulator({ parallel: 2, latencyMs, port }));
+              })();
+            }
+          },
+        })
+        .run();
+      await restarted;
+      assert.equal(summary.succeeded, 30);
+      assert.equal(summary.failed, 0);
+      const runs = await holocron.database.db.selectFrom('runs').select(['status', 'error_code']).execute();
+      assert.equal(runs.filter((run) => run.error_code === 'endpoints_unavailable').length, 0, 'no call was deferred without being sent');
+      assert.ok(summary.endpoints[0]!.timesOut >= 1, 'the server was taken out while it restarted');
+      const jobs = await holocron.database.db.selectFrom('jobs').select(['status', 'attempt_count']).execute();
+      assert.ok(jobs.every((row) => row.status === 'SUCCEEDED' && row.attempt_count === 1), 'one attempt each');
+    } finally {
+      await holocron.close();
+    }
+  });
+
   it('--endpoint: a URL alone, or key=value pairs; a bad one is refused naming the flag', async () => {
     assert.deepEqual(endpointOption('http://gpu-1:11434', undefined), [{ baseUrl: 'http://gpu-1:11434', id: 'endpoint-1', kind: 'ollama' }]);
     assert.deepEqual(endpointOption('id=llama,kind=openai,url=http://box:8080/v1,models=llama3.2+qwen2.5:7b,max-in-flight=4', [{ id: 'x' }]).at(-1), {

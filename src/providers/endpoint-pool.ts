@@ -8,8 +8,9 @@
  *   left, relative to its limit — so work spreads over the servers in proportion to what each takes.
  * - A server that stops answering (connection refused, reset) is taken out: no call goes to it; it is
  *   probed (`provider.probe()`, Ollama `GET /api/version`) about once a second and put back when it
- *   answers. Calls waiting only for endpoints that are all out are refused at once
- *   (`EndpointsUnavailableError`, backpressure: the job goes back to the queue).
+ *   answers. A call whose endpoints are all out waits for one to come back (a restart takes seconds)
+ *   up to `outWaitMs`, then is refused (`EndpointsUnavailableError`, backpressure: the job goes back
+ *   to the queue), so a short restart leaves no deferred rows behind and a long outage holds no job.
  * - `preflight()` probes every endpoint before a worker claims anything, so a wrong URL is said at once.
  */
 import type { Logger } from 'pino';
@@ -23,6 +24,8 @@ export interface EndpointPoolOptions {
   ceiling: number;
   /** How often a server taken out is probed (default 1000 ms, jittered). */
   probeIntervalMs?: number;
+  /** How long a call waits for one of its endpoints, all out, to come back before it is refused (default 10,000 ms). */
+  outWaitMs?: number;
   logger?: Logger;
   random?: () => number;
   now?: () => number;
@@ -72,6 +75,8 @@ interface Entry {
 
 interface Waiter {
   candidates: readonly string[];
+  /** Until when it may wait while all its candidates are out (epoch ms). */
+  outDeadline: number;
   grant(call: PooledCall): void;
   refuse(error: Error): void;
 }
@@ -81,6 +86,8 @@ export class EndpointPool {
   private readonly waiters: Waiter[] = [];
   private pumping = false;
   private pauseTimer: NodeJS.Timeout | null = null;
+  private outTimer: NodeJS.Timeout | null = null;
+  private readonly outWaitMs: number;
   private closed = false;
   private readonly probeIntervalMs: number;
   private readonly random: () => number;
@@ -91,6 +98,7 @@ export class EndpointPool {
   ) {
     const limits = new AdaptiveConcurrency({ ceiling: options.ceiling, random: options.random, now: options.now });
     this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
+    this.outWaitMs = options.outWaitMs ?? 10_000;
     this.random = options.random ?? Math.random;
     for (const info of providers.endpoints) {
       const limiter = limits.endpoint(info.id, info.maxInFlight ?? undefined);
@@ -99,7 +107,7 @@ export class EndpointPool {
     }
   }
 
-  /** Waits for a place at one of `candidates` (in order of preference); refuses when all of them are out. */
+  /** Waits for a place at one of `candidates` (in order of preference); refuses when all of them stay out past `outWaitMs`. */
   acquire(candidates: readonly LlmProvider[], signal?: AbortSignal): Promise<PooledCall> {
     const ids = candidates.map((provider) => provider.endpointId);
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
@@ -107,7 +115,7 @@ export class EndpointPool {
       const immediate = this.pick(ids);
       if (immediate) return Promise.resolve(immediate);
     }
-    if (ids.every((id) => this.entries.get(id)?.state !== 'in')) return Promise.reject(new EndpointsUnavailableError(ids));
+    if (this.outWaitMs <= 0 && ids.every((id) => this.entries.get(id)?.state !== 'in')) return Promise.reject(new EndpointsUnavailableError(ids));
     return new Promise<PooledCall>((resolve, reject) => {
       const onAbort = () => {
         const index = this.waiters.indexOf(waiter);
@@ -116,6 +124,7 @@ export class EndpointPool {
       };
       const waiter: Waiter = {
         candidates: ids,
+        outDeadline: Date.now() + this.outWaitMs,
         grant: (call) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(call);
@@ -199,6 +208,7 @@ export class EndpointPool {
       entry.probeTimer = null;
     }
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    if (this.outTimer) clearTimeout(this.outTimer);
     for (const waiter of this.waiters.splice(0)) waiter.refuse(new Error('the endpoint pool was closed'));
   }
 
@@ -225,6 +235,10 @@ export class EndpointPool {
       for (let index = 0; index < this.waiters.length; ) {
         const waiter = this.waiters[index]!;
         if (waiter.candidates.every((id) => this.entries.get(id)?.state !== 'in')) {
+          if (Date.now() < waiter.outDeadline) {
+            index++;
+            continue;
+          }
           this.waiters.splice(index, 1);
           waiter.refuse(new EndpointsUnavailableError(waiter.candidates));
           continue;
@@ -238,6 +252,7 @@ export class EndpointPool {
         index++;
       }
       this.schedulePauseEnd();
+      this.scheduleOutDeadline();
     } finally {
       this.pumping = false;
     }
@@ -256,6 +271,20 @@ export class EndpointPool {
       this.pauseTimer = null;
       this.pump();
     }, wait + 1);
+  }
+
+  /** While calls wait on endpoints that are all out, look again when the first one's wait is up. */
+  private scheduleOutDeadline(): void {
+    if (this.outTimer || this.closed) return;
+    let first = Number.POSITIVE_INFINITY;
+    for (const waiter of this.waiters) {
+      if (waiter.candidates.every((id) => this.entries.get(id)?.state !== 'in')) first = Math.min(first, waiter.outDeadline);
+    }
+    if (!Number.isFinite(first)) return;
+    this.outTimer = setTimeout(() => {
+      this.outTimer = null;
+      this.pump();
+    }, Math.max(0, first - Date.now()) + 1);
   }
 
   private scheduleProbe(endpointId: string, entry: Entry): void {
