@@ -174,8 +174,11 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     // Found with the search box (the runs query language), picked in the list: the first picked is the baseline.
     await open('#/evaluations');
     await page.locator('[data-page=evaluations] input[type=search]').fill('project:demo AND status:completed');
+    // The unfiltered list has the same two rows: wait for the query's own answer, not the list before it.
+    const searched = page.waitForResponse((response) => response.url().includes('/api/evaluations/runs') && response.url().includes('q=project'));
     await page.locator('[data-page=evaluations] input[type=search]').press('Enter');
     await page.waitForURL(/#\/evaluations\?q=project/);
+    await searched;
     await page.locator('[data-table=runs] tbody tr').nth(1).waitFor();
     assert.equal(await page.locator('[data-table=runs] tbody tr').count(), 2);
     for (const run of runs) await page.locator(`tr[data-run="${run.id}"] input[type=checkbox]`).check();
