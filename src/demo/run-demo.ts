@@ -141,7 +141,14 @@ async function printSummary(holocron: Holocron, seconds: number, write: (text: s
   const failures = await db
     .selectFrom('runs')
     .select(['error_code', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('status', '!=', 'SUCCEEDED')
+    .where('status', '=', 'FAILED')
+    .groupBy('error_code')
+    .orderBy(sql`count(*)`, 'desc')
+    .execute();
+  const deferred = await db
+    .selectFrom('runs')
+    .select(['error_code', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('status', '=', 'DEFERRED')
     .groupBy('error_code')
     .orderBy(sql`count(*)`, 'desc')
     .execute();
@@ -159,8 +166,11 @@ async function printSummary(holocron: Holocron, seconds: number, write: (text: s
     '',
     `Done in ${seconds.toFixed(1)} s.`,
     `  Jobs: ${stats.total}  succeeded ${stats.byStatus.SUCCEEDED}  failed ${stats.byStatus.DEADLETTER} (dead-lettered)  still queued ${stats.byStatus.NEW + stats.byStatus.RETRY}`,
-    `  Attempts: ${stats.attempts.total} (${stats.attempts.failed} failed and retried or dead-lettered)` +
-      (failures.length > 0 ? `: ${failures.map((row) => `${row.error_code} ${row.count}`).join(', ')}` : ''),
+    `  Attempts: ${stats.attempts.total - stats.attempts.deferred} (${stats.attempts.failed} failed and retried or dead-lettered)` +
+      (failures.length > 0 ? `: ${failures.map((row) => `${row.error_code} ${row.count}`).join(', ')}` : '') +
+      (stats.attempts.deferred > 0
+        ? `; ${stats.attempts.deferred} calls deferred, no attempt spent (the server busy or restarting: ${deferred.map((row) => `${row.error_code} ${row.count}`).join(', ')})`
+        : ''),
     `  Tokens: ${stats.tokens.prompt} prompt + ${stats.tokens.completion} completion`,
     `  Latency per successful attempt: p50 ${percentile(durations, 0.5)} ms, p95 ${percentile(durations, 0.95)} ms`,
   ];
