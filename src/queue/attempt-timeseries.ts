@@ -49,16 +49,17 @@ export async function attemptTimeseries(database: HolocronDatabase, options: { m
   const since = until - Math.ceil((options.minutes * 60_000) / bucketMs) * bucketMs;
   const sinceMinute = since / 60_000;
   const untilMinute = until / 60_000;
+  // The range's rows as they are, folded here: a plain range read of the key index (a day is a few
+  // thousand keys), with no grouping or sorting in the database.
   const read = () =>
-    sql<{ bucket: number; status: string; duration_class: number; attempts: number; dead: number; busy: number; deltas: number }>`
-      select (minute - ${sinceMinute}) / ${bucketMinutes} as bucket, status, duration_class, sum(attempts) as attempts,
-        sum(dead_lettered) as dead, sum(busy) as busy, count(*) as deltas
+    sql<{ minute: number; status: string; duration_class: number; attempts: number; dead_lettered: number; busy: number }>`
+      select minute, status, duration_class, attempts, dead_lettered, busy
       from queue_attempt_minutes
-      where minute >= ${sinceMinute} and minute < ${untilMinute}
-      group by 1, 2, 3`.execute(db);
+      where minute >= ${sinceMinute} and minute < ${untilMinute}`.execute(db);
   let { rows } = await read();
-  // PostgreSQL appends a delta row per statement: fold the range when they outnumber its keys.
-  if (rows.reduce((total, row) => total + Number(row.deltas), 0) > 2 * rows.length + 1000) {
+  // PostgreSQL appends a delta row per key per statement: fold the range when they outnumber its keys.
+  const keys = new Set(rows.map((row) => `${row.minute}|${row.status}|${row.duration_class}`)).size;
+  if (rows.length > 2 * keys + 1000) {
     await adapter.maintainedCounts.compact(db, attemptMinuteCountsSpec, `minute >= ${Math.trunc(sinceMinute)}`);
     ({ rows } = await read());
   }
@@ -76,23 +77,23 @@ export async function attemptTimeseries(database: HolocronDatabase, options: { m
   }));
   const classes: Map<number, number>[] = buckets.map(() => new Map());
   for (const row of rows) {
-    const index = Math.floor(Number(row.bucket));
+    const index = Math.floor((Number(row.minute) - sinceMinute) / bucketMinutes);
     const bucket = buckets[index];
     if (!bucket) continue;
+    // A row may be a delta (PostgreSQL, before compaction): negative, or zero attempts with a change of outcome.
     const n = Number(row.attempts);
-    if (n === 0) continue;
     if (row.status === 'SUCCEEDED') bucket.succeeded += n;
     else if (row.status === 'FAILED') bucket.failed += n;
     else if (row.status === 'DEFERRED') bucket.deferred += n;
     else bucket.abandoned += n;
-    bucket.deadLettered += Number(row.dead);
+    bucket.deadLettered += Number(row.dead_lettered);
     bucket.busy += Number(row.busy);
     const byClass = classes[index]!;
     const klass = Number(row.duration_class);
     byClass.set(klass, (byClass.get(klass) ?? 0) + n);
   }
   buckets.forEach((bucket, index) => {
-    const sorted = [...classes[index]!].sort((a, b) => a[0] - b[0]);
+    const sorted = [...classes[index]!].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
     const total = sorted.reduce((sum, [, n]) => sum + n, 0);
     if (total === 0) return;
     const percentile = (p: number) => {
