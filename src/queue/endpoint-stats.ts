@@ -3,10 +3,12 @@
  * included), busy answers (DEFERRED attempts), failures, the latency of its calls (p50 / p95 of
  * `runs.call_ms`, the call alone, over its latest 10,000 answered calls) and the in-flight level its
  * adaptive window had at its latest call (`runs.in_flight_limit`). Counts come from the maintained
- * counts without a run label (no scan of `runs`); latencies read the latest calls through the index on
- * `completed_at`.
+ * counts without a run label (no scan of `runs`); latencies read the latest calls from an index that
+ * holds them (`runs_endpoint_calls_index`, queue/0010: endpoint, completion time, latency, in-flight
+ * level), so no row of `runs` is read.
  */
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../database/database.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { EndpointFigures } from '../read-models/queue-stats.ts';
 import { readAttemptCounts } from './status-counts.ts';
@@ -37,22 +39,38 @@ export async function endpointStats(database: HolocronDatabase, filter: { runLab
       .execute();
     for (const row of rows) add(row.endpoint_id!, row.status, Number(row.attempts));
   }
+  const ofLabel = <Q extends SelectQueryBuilder<Database, 'runs', any>>(query: Q): Q =>
+    query.where('job_id', 'in', (eb) => eb.selectFrom('jobs').select('jobs.id').where('jobs.run_label', '=', filter.runLabel!)) as Q;
   const figures: EndpointFigures[] = [];
   for (const [endpointId, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+    // Both read runs_endpoint_calls_index (queue/0010) alone: the latencies of the latest answered calls,
+    // then the latest in-flight level (usually the first entry).
     const latest = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('runs')
+          .select('call_ms')
+          .where('endpoint_id', '=', endpointId)
+          .where('call_ms', 'is not', null)
+          .$if(filter.runLabel !== undefined, ofLabel)
+          .orderBy('completed_at', 'desc')
+          .limit(latencyWindow)
+          .as('latest'),
+      )
+      .select(database.adapter.joinedNumbers('call_ms').as('calls'))
+      .executeTakeFirst();
+    const latencies = latest?.calls ? Float64Array.from(latest.calls.split(','), Number).sort() : new Float64Array(0);
+    const at = (fraction: number) => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))]!);
+    const limitRow = await db
       .selectFrom('runs')
-      .select(['call_ms', 'in_flight_limit'])
+      .select('in_flight_limit')
       .where('endpoint_id', '=', endpointId)
       .where('call_ms', 'is not', null)
-      .$if(filter.runLabel !== undefined, (query) =>
-        query.where('job_id', 'in', (eb) => eb.selectFrom('jobs').select('jobs.id').where('jobs.run_label', '=', filter.runLabel!)),
-      )
+      .where('in_flight_limit', 'is not', null)
+      .$if(filter.runLabel !== undefined, ofLabel)
       .orderBy('completed_at', 'desc')
-      .limit(latencyWindow)
-      .execute();
-    const latencies = latest.map((row) => Number(row.call_ms)).sort((a, b) => a - b);
-    const at = (fraction: number) => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))]!);
-    const limitRow = latest.find((row) => row.in_flight_limit !== null);
+      .limit(1)
+      .executeTakeFirst();
     figures.push({
       endpointId,
       ...count,

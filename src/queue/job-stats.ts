@@ -2,7 +2,8 @@
  * Queue statistics: jobs by status (overall and per interrogation), what is ready now, attempt totals.
  * Without a run label the counts come from the maintained counts (status-counts.ts): no scan of `jobs`
  * or `runs` at any size. What is ready, waiting or expired walks only the pending jobs (NEW, RETRY,
- * RUNNING: the queue's depth, not its history) through their partial indexes. A run label's stats
+ * RUNNING: the queue's depth, not its history) through their partial indexes — the claimable ones
+ * from the claim index alone, which carries `available_at` and `created_at` (queue/0010). A run label's stats
  * read that label's jobs through its index.
  */
 import { sql } from 'kysely';

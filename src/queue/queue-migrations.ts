@@ -13,6 +13,7 @@ import { attemptDurationClassesMigration } from './migrations/0008-attempt-durat
 import { attemptMinutesMigration } from './migrations/0009-attempt-minutes.ts';
 import { reproducibilityQueueMigration } from './migrations/0006-reproducibility.ts';
 import { deferredCallsMigration } from './migrations/0004-deferred-calls.ts';
+import { overviewIndexesMigration } from './migrations/0010-overview-indexes.ts';
 
 export function queueMigrations(adapter: DialectAdapter): Record<string, Migration> {
   return {
@@ -25,5 +26,6 @@ export function queueMigrations(adapter: DialectAdapter): Record<string, Migrati
     'queue/0008-attempt-duration-classes': attemptDurationClassesMigration(adapter),
     'queue/0009-attempt-minutes': attemptMinutesMigration(adapter),
     'queue/0004-deferred-calls': deferredCallsMigration(adapter),
+    'queue/0010-overview-indexes': overviewIndexesMigration(),
   };
 }

@@ -18,6 +18,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     migrationSchema: schema ?? 'public',
     inList: (column, values, type) => sql<SqlBool>`${sql.ref(column)} = any(${values}::${sql.raw(type)}[])`,
     inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} = any(array(${subquery}))`,
+    joinedNumbers: (column) => sql<string | null>`string_agg(${sql.ref(column)}::text, ',')`,
     bulkRows: (rows, columns) => jsonRows(rows, columns),
     writeTransaction: (db, work) => db.transaction().execute(work),
     maintainedCounts: postgresMaintainedCounts(schema ?? 'public'),
