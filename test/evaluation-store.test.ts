@@ -159,6 +159,17 @@ for (const dialect of dialects) {
       assert.deepEqual(again.pairs[1]!.metrics.find((metric) => metric.metric === 'exact_match'), again.pairs[0]!.metrics.find((metric) => metric.metric === 'exact_match'));
       await deleteEvalRun(test.database, reversed);
 
+      // A run over part of the dataset: only the items both scored are paired, each with its own.
+      const partial = (await evaluateFixture(test.database, 'model-b', { items: fixtureItems.slice(10), name: 'partial' })).runId;
+      const some = (await compareEvalRuns(test.database, [runA, partial], undefined, { seed: 3 })).pairs[0]!;
+      assert.deepEqual([some.aligned, some.onlyInBaseline, some.onlyInCandidate], [30, 10, 0]);
+      const someExact = some.metrics.find((metric) => metric.metric === 'exact_match')!;
+      assert.equal(someExact.delta, 7 / 30);
+      assert.deepEqual([someExact.exactTest!.baselineOnly, someExact.exactTest!.candidateOnly], [2, 9]);
+      const reverse = (await compareEvalRuns(test.database, [partial, runA], undefined, { seed: 3 })).pairs[0]!;
+      assert.deepEqual([reverse.aligned, reverse.onlyInBaseline, reverse.onlyInCandidate], [30, 0, 10]);
+      await deleteEvalRun(test.database, partial);
+
       await assert.rejects(compareEvalRuns(test.database, [runA], undefined), EvaluationInputError);
       await assert.rejects(compareEvalRuns(test.database, [runA, runB], other), EvaluationInputError);
     });
