@@ -184,6 +184,34 @@ for (const dialect of dialects) {
         await other.destroy();
       }
     });
+
+    it('folders left by a run cut short are written again: hard-linked files are replaced, never written through', async () => {
+      const root = path.join(workspace, 'cut-short');
+      const legacyRaw = '3_generation/draft_responses_raw/c9_tplA_llama_v1.txt';
+      writeFiles(root, { [legacyRaw]: 'draft nine', '3_generation/draft_responses/c9_tplA_llama.txt': 'draft nine parsed' });
+      const before = snapshot(root);
+      const lake = path.join(workspace, 'lake-cut-short');
+      // A linked run whose rows are lost (another index): its folders stay in the lake, as after a crash before the insert.
+      const lost = await createTestDatabase(dialect);
+      const resumed = await createTestDatabase(dialect);
+      try {
+        const first = await backfillLegacy(lost.database, { dataRoot: root, lakeRoot: lake, stages: ['draft'], runLabel: 'bf-cut', link: true });
+        assert.equal(first.linked, 2);
+        const report = await backfillLegacy(resumed.database, { dataRoot: root, lakeRoot: lake, stages: ['draft'], runLabel: 'bf-cut' });
+        assert.equal(report.added, 1);
+        assert.equal(report.copied, 2);
+        const row = await latestDocument(resumed.database, { taskId: 'c9_tplA_llama', stage: 'draft' });
+        const copied = path.join(lake, row!.doc_dir, 'raw.txt');
+        assert.equal(fs.readFileSync(copied, 'utf8'), 'draft nine');
+        assert.notEqual(fs.statSync(copied).ino, fs.statSync(path.join(root, legacyRaw)).ino, 'a copy of its own, not the legacy file');
+        assert.equal(fs.statSync(path.join(root, legacyRaw)).nlink, 1);
+        assert.ok(fs.statSync(path.join(lake, row!.doc_dir, 'extras')).isDirectory());
+        assert.deepEqual(snapshot(root), before);
+      } finally {
+        await lost.destroy();
+        await resumed.destroy();
+      }
+    });
   });
 }
 

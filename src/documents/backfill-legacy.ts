@@ -13,7 +13,6 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { chunk } from '../queue/chunk.ts';
@@ -32,8 +31,6 @@ export interface BackfillOptions {
   dryRun?: boolean;
   /** Documents per transaction (default 2,000). */
   batchSize?: number;
-  /** Document folders written at once (default 16). */
-  concurrency?: number;
   onScanned?: (plannedDocuments: number) => void;
   onProgress?: (doneDocuments: number, plannedDocuments: number) => void;
 }
@@ -106,17 +103,24 @@ export async function backfillLegacy(database: HolocronDatabase | null, options:
     return report;
   }
   const lakeRoot = path.resolve(options.lakeRoot);
+  // Each stage's folder once; a document's own folder is then one plain mkdir (not a recursive walk up).
+  for (const stage of stages) fs.mkdirSync(path.join(lakeRoot, 'docs', stage), { recursive: true });
   let done = 0;
   // legacy file → doc_id, of the documents this run wrote (parents resolve from here, else from the index).
   const docIds = new Map<string, string>();
   // A batch never mixes stages: every parent (an earlier stage) is written and known before its children.
   const batches = legacyStages.flatMap((stage) => chunk(todo.filter((document) => document.task.stage === stage), options.batchSize ?? 2000));
+  const placing: Placing = { link: Boolean(options.link), linksWork: true };
   for (const batch of batches) {
     const parents = await resolveParents(database!, batch, docIds);
-    // The folders are written several at once (the file system's latency, not the CPU, is what a
-    // backfill waits on), each whole before the batch's rows go in, in one transaction.
-    const written = await mapConcurrently(batch, options.concurrency ?? 16, (document) =>
-      writeDocument(dataRoot, lakeRoot, document, options, report, document.parent ? (docIds.get(document.parent.legacyPath) ?? parents.get(document.parent.legacyPath) ?? null) : null),
+    // The folders are written one after another with synchronous calls, each whole before the batch's
+    // rows go in, in one transaction. A backfill is bound by the file system's metadata operations
+    // (mkdir, create) done in the kernel: measured on this machine, plain synchronous calls did a
+    // document folder in about 200 µs, while 16 promise-based writers through libuv's thread pool took
+    // twice as long (each call a round trip through the pool, and the threads contend for the same
+    // folder's lock), and two threads writing side by side were slower than one.
+    const written = batch.map((document) =>
+      writeDocument(dataRoot, lakeRoot, document, options, report, placing, document.parent ? (docIds.get(document.parent.legacyPath) ?? parents.get(document.parent.legacyPath) ?? null) : null),
     );
     const rows: NewDocument[] = [];
     batch.forEach((document, index) => {
@@ -184,39 +188,32 @@ async function alreadyIndexed(database: HolocronDatabase, legacyPaths: readonly 
   return found;
 }
 
-/** Runs `work` over the items, at most `limit` at once; results in the items' order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
+/** Whether to hard-link, and whether links still work here (after the first refusal, copy without trying). */
+interface Placing {
+  link: boolean;
+  linksWork: boolean;
 }
 
 /** Writes one document's folder and returns its row; null when a file could not be read. */
-async function writeDocument(
+function writeDocument(
   dataRoot: string,
   lakeRoot: string,
   document: PlannedDocument,
   options: BackfillOptions,
   report: BackfillReport,
+  placing: Placing,
   parentDocId: string | null,
-): Promise<NewDocument | null> {
+): NewDocument | null {
   let raw: Buffer | null = null;
   let parsed: Buffer | null = null;
   try {
-    if (document.raw) raw = await fsp.readFile(path.join(dataRoot, document.raw.path));
+    if (document.raw) raw = fs.readFileSync(path.join(dataRoot, document.raw.path));
   } catch (error) {
     report.problems.push({ path: document.raw!.path, problem: `cannot read: ${(error as Error).message}; skipped` });
     return null;
   }
   try {
-    if (document.parsed) parsed = await fsp.readFile(path.join(dataRoot, document.parsed));
+    if (document.parsed) parsed = fs.readFileSync(path.join(dataRoot, document.parsed));
   } catch (error) {
     report.problems.push({ path: document.parsed!, problem: `cannot read: ${(error as Error).message}; indexed without it` });
     parsed = null;
@@ -239,14 +236,15 @@ async function writeDocument(
     ...(document.parent ? { parent_task: `${document.parent.stage}/${document.parent.taskId}`, parent_source: document.parent.legacyPath } : {}),
   };
   // The folder is named by its (derived) doc_id and written before its row exists: a run cut short
-  // leaves a folder no row points at, which the next run writes again and indexes.
-  await fsp.mkdir(path.join(finalDir, 'extras'), { recursive: true });
+  // leaves a folder no row points at, which the next run writes again and indexes. Such a folder's
+  // files are replaced, never written through (one may be a hard link to a legacy file).
+  const fresh = makeFolder(finalDir);
+  if (!fresh) for (const name of ['raw.txt', 'parsed.txt', 'metadata.json']) fs.rmSync(path.join(finalDir, name), { force: true });
+  makeFolder(path.join(finalDir, 'extras'));
   const metadata = { ...provenance, raw_sha256: rawSha, parsed_sha256: parsedSha, task_id: taskId, stage };
-  await Promise.all([
-    document.raw ? place(path.join(dataRoot, document.raw.path), raw!, path.join(finalDir, 'raw.txt'), options.link, report) : null,
-    document.parsed && parsed ? place(path.join(dataRoot, document.parsed), parsed, path.join(finalDir, 'parsed.txt'), options.link, report) : null,
-    fsp.writeFile(path.join(finalDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`),
-  ]);
+  if (document.raw) place(path.join(dataRoot, document.raw.path), raw!, path.join(finalDir, 'raw.txt'), placing, report);
+  if (document.parsed && parsed) place(path.join(dataRoot, document.parsed), parsed, path.join(finalDir, 'parsed.txt'), placing, report);
+  fs.writeFileSync(path.join(finalDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
   return {
     doc_id: docId,
     // The seed's hash(stage|task_id): a legacy file records no template or model apart from its task id.
@@ -268,18 +266,30 @@ async function writeDocument(
   };
 }
 
-async function place(source: string, bytes: Buffer, target: string, link: boolean | undefined, report: BackfillReport): Promise<void> {
-  if (link) {
+/** One mkdir; false when the folder was already there. */
+function makeFolder(folder: string): boolean {
+  try {
+    fs.mkdirSync(folder);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+function place(source: string, bytes: Buffer, target: string, placing: Placing, report: BackfillReport): void {
+  if (placing.link && placing.linksWork) {
     try {
-      await fsp.rm(target, { force: true });
-      await fsp.link(source, target);
+      fs.linkSync(source, target);
       report.linked += 1;
       return;
-    } catch {
-      // Another file system, or links not allowed: copy instead.
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Another file system, or links not allowed: copy this one and the rest without trying again.
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') placing.linksWork = false;
     }
   }
-  await fsp.writeFile(target, bytes);
+  fs.writeFileSync(target, bytes);
   report.copied += 1;
 }
 
