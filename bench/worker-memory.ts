@@ -12,12 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { openBenchHolocron } from './support/open-bench-holocron.ts';
 import { runForkedWorkers, serveForkedWorker } from './support/forked-workers.ts';
 import { startSimulatorProcess } from './support/simulator-process.ts';
+import { limitWorkerHeapGrowth } from '../src/worker/worker-heap.ts';
 
 export interface WorkerMemoryOptions {
   jobs: number;
   concurrency: number;
   /** Where the database and lake go; default a temp dir. */
   parent?: string;
+  /** The worker's V8 heap growth: `cli` as `holocron work` sets it (the default), `v8` V8's own heuristic. */
+  heap?: 'cli' | 'v8';
 }
 
 export interface MemorySample {
@@ -47,6 +50,7 @@ interface ChildSettings {
   simulatorUrl: string;
   concurrency: number;
   sampleEvery: number;
+  heap: 'cli' | 'v8';
 }
 
 const childFlag = '--worker-memory-child';
@@ -59,6 +63,7 @@ export async function measureWorkerMemory(options: WorkerMemoryOptions): Promise
     simulatorUrl: simulator.url,
     concurrency: options.concurrency,
     sampleEvery: Math.max(1, Math.floor(options.jobs / 20)),
+    heap: options.heap ?? 'cli',
   };
   const holocron = await openBenchHolocron(settings);
   try {
@@ -110,6 +115,8 @@ function sample(done: number): MemorySample {
 }
 
 async function runChild(settings: ChildSettings): Promise<void> {
+  // As `holocron work` does (or not, to compare).
+  if (settings.heap === 'cli') limitWorkerHeapGrowth();
   await serveForkedWorker(async () => {
     const holocron = await openBenchHolocron(settings);
     const samples: MemorySample[] = [];

@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { describeWorkerRun, toWorkerRunSummary } from '../../read-models/worker-run-summary.ts';
 import { positiveNumberOption } from '../option-parsers.ts';
 import type { WorkerMode } from '../../worker/worker.ts';
+import { limitWorkerHeapGrowth } from '../../worker/worker-heap.ts';
 import { UsageError } from '../cli-errors.ts';
 import { contextFrom, withHolocron } from '../command-context.ts';
 import { formatSchemaWarnings } from '../../schema-checks/schema-warnings.ts';
@@ -44,6 +45,7 @@ export function registerWorkCommand(program: Command): void {
       const mode: WorkerMode = modes[0]!;
       if (flags.maxWaitSeconds !== undefined && mode !== 'drain') throw new UsageError('--max-wait-seconds goes with --drain');
       const context = contextFrom(command);
+      limitWorkerHeapGrowth();
       await withHolocron(context, async (holocron) => {
         // Progress for people watching a long run: a line every 10 s when something happened, and
         // every attempt's outcome with --verbose.
