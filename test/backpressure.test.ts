@@ -13,6 +13,7 @@ import { enqueueJobs, type JobSpec } from '../src/queue/enqueue-jobs.ts';
 import { getJobDetails } from '../src/queue/get-job-details.ts';
 import { jobStats } from '../src/queue/job-stats.ts';
 import { deferredCallsMigration } from '../src/queue/migrations/0004-deferred-calls.ts';
+import { overviewIndexesMigration } from '../src/queue/migrations/0010-overview-indexes.ts';
 import { readAttemptCounts } from '../src/queue/status-counts.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import type { JobHandler } from '../src/worker/job-handler.ts';
@@ -73,8 +74,11 @@ for (const dialect of dialects) {
       const run = { job_id: queued!.id, attempt: 1, status: 'SUCCEEDED' as const, started_at: 1, completed_at: 2, duration_ms: 1 };
       await db.insertInto('runs').values({ ...run, id: 'before-0004' }).execute();
       // As on a database that had 0006 and 0007 before 0004 landed: take 0004 off, then apply it.
+      // 0010's index names a column 0004 adds: take it off first and put it back after.
+      await overviewIndexesMigration().down!(db);
       await deferredCallsMigration(adapter).down!(db);
       await deferredCallsMigration(adapter).up(db);
+      await overviewIndexesMigration().up(db);
       await db.insertInto('runs').values({ ...run, id: 'deferred-after', status: 'DEFERRED' }).execute();
       const counts = await readAttemptCounts(test.database);
       assert.equal(counts.find((count) => count.status === 'DEFERRED')?.attempts, 1, 'the count triggers still fire');
