@@ -48,3 +48,37 @@ describe('local lake', () => {
     await assert.rejects(lake.read('../outside.txt'), /escapes the lake/);
   });
 });
+
+describe('local lake, writer thread starting', () => {
+  const root = makeTempDirectory('lake-thread');
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const day = new Date(Date.UTC(2026, 2, 3));
+  const onDisk = (runId: string) => fs.existsSync(path.join(root, 'llm_runs/2026/03/03', runId, 'a.txt'));
+
+  it('writes the first attempts inline while the thread starts, then through the thread, every one whole', async () => {
+    const lake = createLocalLake(root);
+    // The thread is started by this write and cannot have said it is ready: the attempt is written
+    // before writeAttempt returns, not handed over.
+    const first = lake.writeAttempt('first', day, [{ name: 'a.txt', type: 'prompt', content: 'first' }]);
+    assert.ok(onDisk('first'), 'the first attempt is on disk at once (written inline)');
+    await first;
+    // Once the thread is ready a write is handed to it: not yet on disk when writeAttempt returns.
+    // (Eventually: the thread's start takes a while; a write it finishes before the check is looked past.)
+    let handedOver: string | null = null;
+    const written: Promise<unknown>[] = [first];
+    for (let index = 0; handedOver === null && index < 3000; index++) {
+      const runId = `attempt-${index}`;
+      written.push(lake.writeAttempt(runId, day, [{ name: 'a.txt', type: 'prompt', content: runId }]));
+      if (!onDisk(runId)) handedOver = runId;
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(handedOver !== null, 'a write went to the writer thread once it was ready');
+    const results = (await Promise.all(written)) as { directory: string; artifacts: { lakePath: string; sha256: string }[] }[];
+    for (const result of results) {
+      const bytes = fs.readFileSync(path.join(root, result.artifacts[0]!.lakePath));
+      assert.equal(result.artifacts[0]!.sha256, createHash('sha256').update(bytes).digest('hex'));
+      assert.equal(bytes.toString('utf8'), result.directory.split('/').at(-1));
+    }
+    assert.ok(!fs.readdirSync(path.join(root, 'llm_runs/2026/03/03')).some((name) => name.startsWith('.incoming-')), 'no staging folder is left');
+  });
+});

@@ -1,4 +1,7 @@
-/** The lake's writer thread: writes attempts off the event loop and answers with their artifacts. */
+/**
+ * The lake's writer thread: writes attempts off the event loop and answers with their artifacts. It
+ * says `{ ready: true }` once it listens; until then the lake writes on the calling thread.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LakeFile } from './lake.ts';
 import { writeAttemptFolder, type AttemptWriterState } from './write-attempt-folder.ts';
@@ -22,3 +25,4 @@ parentPort!.on('message', (request: WriteRequest) => {
     parentPort!.postMessage({ id: request.id, error: { name, message } });
   }
 });
+parentPort!.postMessage({ ready: true });

@@ -6,6 +6,11 @@
  * on the event loop it would stall HTTP streams and lease renewals; on its own thread it also uses
  * another core. The thread writes synchronously — for small files an eighth of the CPU of the promise
  * API's thread-pool round trips. `{ writerThread: false }` writes inline instead.
+ *
+ * The thread is started by the first write and takes a while to be ready (from the TypeScript sources
+ * through tsx, ~0.7 s on these machines); until it says so, attempts are written inline, so a worker's
+ * first attempts do not wait for it (they held their handlers, and so the next calls, for that long).
+ * A thread that fails before it is ready leaves the lake writing inline.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +27,8 @@ export interface LocalLakeOptions {
 }
 
 type Reply = { id: number; written: WrittenAttempt } | { id: number; error: { name: string; message: string } };
+/** The thread's first message: it listens. */
+type Ready = { ready: true };
 
 /**
  * Starts the writer thread: the compiled .js normally; from the .ts sources (tests, development, run
@@ -67,7 +74,11 @@ function inlineWriter(root: string): Writer {
 }
 
 function threadWriter(root: string): Writer {
+  const inline = inlineWriter(root);
   let worker: Worker | null = null;
+  let ready = false;
+  /** The thread failed before it was ready: write inline from then on rather than start it again and again. */
+  let gaveUp = false;
   let nextId = 0;
   const pending = new Map<number, { resolve: (written: WrittenAttempt) => void; reject: (error: Error) => void }>();
 
@@ -75,11 +86,17 @@ function threadWriter(root: string): Writer {
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
     worker = null;
+    if (!ready) gaveUp = true;
+    ready = false;
   }
 
   function start(): Worker {
     const started = startWriterThread(root);
-    started.on('message', (reply: Reply) => {
+    started.on('message', (reply: Reply | Ready) => {
+      if ('ready' in reply) {
+        if (worker === started) ready = true;
+        return;
+      }
       const waiter = pending.get(reply.id);
       if (!waiter) return;
       pending.delete(reply.id);
@@ -91,7 +108,9 @@ function threadWriter(root: string): Writer {
         waiter.reject(error);
       }
     });
-    started.on('error', (error) => failAll(new Error(`the lake writer thread failed: ${error.message}`)));
+    started.on('error', (error) => {
+      if (worker === started) failAll(new Error(`the lake writer thread failed: ${error.message}`));
+    });
     started.on('exit', (code) => {
       if (worker === started) failAll(new Error(`the lake writer thread exited (${code})`));
     });
@@ -99,13 +118,16 @@ function threadWriter(root: string): Writer {
     return started;
   }
 
-  return (runId, startedAt, files) =>
-    new Promise<WrittenAttempt>((resolve, reject) => {
-      worker ??= start();
+  return (runId, startedAt, files) => {
+    if (!gaveUp) worker ??= start();
+    if (!ready || worker === null) return inline(runId, startedAt, files);
+    const thread = worker;
+    return new Promise<WrittenAttempt>((resolve, reject) => {
       const id = ++nextId;
       pending.set(id, { resolve, reject });
-      worker.ref();
+      thread.ref();
       const request: WriteRequest = { id, runId, startedAt, files: files as LakeFile[] };
-      worker.postMessage(request);
+      thread.postMessage(request);
     });
+  };
 }
