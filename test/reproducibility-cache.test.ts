@@ -16,6 +16,7 @@ import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts
 import { callFingerprint, isDeterministic, type CallIdentity } from '../src/reproducibility/call-fingerprint.ts';
 import { canonicalJson } from '../src/reproducibility/canonical-json.ts';
 import { explainCache } from '../src/reproducibility/explain-cache.ts';
+import { batchedCacheLookup, findCacheEntry } from '../src/reproducibility/cache-entries.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
 import { testConfig } from './support/test-config.ts';
 
@@ -213,6 +214,37 @@ for (const dialect of dialects) {
         }
         const entries = await holocron.database.db.selectFrom('cache_entries').selectAll().where('fingerprint', '=', sourceRun.fingerprint!).execute();
         assert.equal(entries.length, 1, 'hits are not entries of their own');
+      } finally {
+        await holocron.close();
+      }
+    });
+
+    it('looks up the fingerprints asked for in one turn together, each answered as alone, the oldest entry standing', async () => {
+      const holocron = await open({ 'cache.mode': 'readwrite' });
+      try {
+        const { db, adapter } = holocron.database;
+        const [a, b] = await holocron.enqueue([job('obi_wan_kenobi'), job('mace_windu')]);
+        await holocron.createWorker({ mode: 'drain' }).run();
+        const runOf = (id: number) => db.selectFrom('runs').selectAll().where('job_id', '=', id).executeTakeFirstOrThrow();
+        const [runA, runB] = await Promise.all([runOf(a!.id), runOf(b!.id)]);
+        // A later entry for A's fingerprint (another successful attempt): the first one still stands.
+        const [later] = await holocron.enqueue([job('obi_wan_kenobi', { cache: 'write' })]);
+        await holocron.createWorker({ mode: 'drain' }).run();
+        const laterRun = await runOf(later!.id);
+        assert.equal(laterRun.fingerprint, runA.fingerprint);
+        assert.equal((await db.selectFrom('cache_entries').select('id').where('fingerprint', '=', runA.fingerprint!).execute()).length, 2);
+
+        const lookup = batchedCacheLookup(db, adapter);
+        const unknown = 'f'.repeat(64);
+        const [foundA, foundB, missing, againB] = await Promise.all([lookup(runA.fingerprint!), lookup(runB.fingerprint!), lookup(unknown), lookup(runB.fingerprint!)]);
+        assert.equal(foundA?.runId, runA.id, 'the oldest entry of a fingerprint is served');
+        assert.equal(foundB?.runId, runB.id);
+        assert.equal(missing, undefined);
+        assert.deepEqual(againB, foundB, 'the same fingerprint twice in a batch gets the same entry');
+        for (const [fingerprint, found] of [[runA.fingerprint!, foundA], [runB.fingerprint!, foundB]] as const) {
+          assert.deepEqual(await findCacheEntry(db, adapter, fingerprint), found, 'as when looked up alone');
+        }
+        assert.deepEqual(JSON.parse(foundB!.output!), JSON.parse(runB.output!));
       } finally {
         await holocron.close();
       }

@@ -7,16 +7,31 @@ import type { Interrogation } from '../interrogations/interrogation.ts';
 import type { CurrentDefinition } from './find-stale-documents.ts';
 import { contentHash } from './logical-key.ts';
 
+// An interrogation is one object, never changed, for the life of the process (the registry's, or one loaded
+// from a file): its hashes are taken once, not once per document — every attempt records both.
+const templateHashes = new WeakMap<Interrogation, string>();
+const schemaHashes = new WeakMap<Interrogation, string | null>();
+
 export function templateHashOf(interrogation: Interrogation): string {
-  return contentHash({
-    systemPrompt: interrogation.systemPrompt ?? null,
-    promptTemplate: interrogation.promptTemplate,
-    rubric: interrogation.rubric ?? null,
-  });
+  let hash = templateHashes.get(interrogation);
+  if (hash === undefined) {
+    hash = contentHash({
+      systemPrompt: interrogation.systemPrompt ?? null,
+      promptTemplate: interrogation.promptTemplate,
+      rubric: interrogation.rubric ?? null,
+    });
+    templateHashes.set(interrogation, hash);
+  }
+  return hash;
 }
 
 export function schemaHashOf(interrogation: Interrogation): string | null {
-  return interrogation.outputSchema ? contentHash(interrogation.outputSchema) : null;
+  let hash = schemaHashes.get(interrogation);
+  if (hash === undefined) {
+    hash = interrogation.outputSchema ? contentHash(interrogation.outputSchema) : null;
+    schemaHashes.set(interrogation, hash);
+  }
+  return hash;
 }
 
 /**

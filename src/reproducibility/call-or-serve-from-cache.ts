@@ -18,7 +18,7 @@ import type { ServedBy, StructuredChatRequest } from '../providers/llm-provider.
 import type { ProviderSet } from '../providers/provider-factory.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { HandlerRecord, HandlerResult } from '../worker/job-handler.ts';
-import { findCacheEntry } from './cache-entries.ts';
+import { batchedCacheLookup, type CacheEntry } from './cache-entries.ts';
 import { callFingerprint, isDeterministic, type CallFingerprint, type FingerprintFields } from './call-fingerprint.ts';
 import { definitionOf, type StoredDefinition } from './interrogation-definition.ts';
 
@@ -92,6 +92,18 @@ function fingerprintOf(step: CallStep, backendKind: string, model: string, model
   });
 }
 
+// One batching lookup per cache settings (one per worker): the lookups of a claimed batch share a query.
+const lookups = new WeakMap<CallCacheSettings, (fingerprint: string) => Promise<CacheEntry | undefined>>();
+
+function lookupOf(settings: CallCacheSettings) {
+  let lookup = lookups.get(settings);
+  if (!lookup) {
+    lookup = batchedCacheLookup(settings.database.db, settings.database.adapter);
+    lookups.set(settings, lookup);
+  }
+  return lookup;
+}
+
 async function lookUp(settings: CallCacheSettings, step: CallStep): Promise<HandlerResult | undefined> {
   const provider = step.providers.candidatesFor(step.request.model)[0];
   if (!provider) return undefined;
@@ -102,7 +114,7 @@ async function lookUp(settings: CallCacheSettings, step: CallStep): Promise<Hand
     return undefined; // the call itself will meet and report the problem
   }
   const wanted = fingerprintOf(step, model.servedBy.provider, model.name, model.digest);
-  const entry = await findCacheEntry(settings.database.db, wanted.fingerprint);
+  const entry = await lookupOf(settings)(wanted.fingerprint);
   if (!entry) return undefined;
   const record: HandlerRecord = {
     ...step.record,
