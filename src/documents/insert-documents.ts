@@ -6,13 +6,24 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/database.ts';
-import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
+import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import { chunk, rowsPerStatement } from '../queue/chunk.ts';
-import type { NewDocumentRow } from './documents-tables.ts';
+import type { DocumentTable, NewDocumentRow } from './documents-tables.ts';
 
 export type NewDocument = Omit<NewDocumentRow, 'id' | 'lineage_prev_doc_id'> & { lineage_prev_doc_id?: string | null };
 
-const columnsPerRow = 33;
+/** The columns a document row is inserted with, typed for the dialect's bulk form: every column but
+ * `id`, checked by the compiler (a column added to the table and not here does not build). */
+const documentColumnTypes = {
+  doc_id: 'text', logical_key_id: 'text', stage: 'text', task_id: 'text', source_id: 'text', parent_doc_id: 'text',
+  template_id: 'text', model_id: 'text', run_label: 'text', prompt_path: 'text', prompt_hash: 'text', parser: 'text',
+  status: 'text', usage_prompt_tokens: 'integer', usage_completion_tokens: 'integer', usage_max_tokens: 'integer',
+  created_at: 'bigint', doc_dir: 'text', raw_sha256: 'text', parsed_sha256: 'text', raw_chars: 'bigint',
+  parsed_chars: 'bigint', meta_small: 'text', lineage_prev_doc_id: 'text', template_hash: 'text', schema_hash: 'text',
+  model_digest: 'text', options_hash: 'text', job_id: 'bigint', attempt_id: 'text', legacy_path: 'text',
+} as const satisfies Record<Exclude<keyof DocumentTable, 'id'>, BulkColumn['type']>;
+
+const documentColumns: BulkColumn[] = Object.entries(documentColumnTypes).map(([name, type]) => ({ name, type }));
 
 export async function insertDocuments(
   db: Kysely<Database>,
@@ -41,8 +52,10 @@ export async function insertDocuments(
     previous.set(document.logical_key_id, document.doc_id);
     return { ...document, lineage_prev_doc_id: prev };
   });
-  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, columnsPerRow, 500))) {
-    await db.insertInto('documents').values(part).execute();
+  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, documentColumns.length, 500))) {
+    const bulk = adapter.bulkRows(part as Record<string, unknown>[], documentColumns);
+    const insert = db.insertInto('documents');
+    await (bulk ? insert.columns(documentColumns.map((column) => column.name) as never).expression(bulk as never) : insert.values(part)).execute();
   }
   return rows.map((row) => row.doc_id);
 }

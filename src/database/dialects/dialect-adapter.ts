@@ -61,8 +61,9 @@ export interface DialectAdapter {
    */
   joinedNumbers(column: string): RawBuilder<string | null>;
   /**
-   * Rows for a bulk `INSERT … SELECT`, when the dialect has a cheaper form than a VALUES list
-   * (PostgreSQL: `unnest` of one array per column). Null: use `.values(rows)`.
+   * Rows for a bulk insert (`INSERT INTO t (columns) <rows>`), in the dialect's cheapest form
+   * (PostgreSQL: a `SELECT` from one JSON parameter; SQLite: a VALUES list bound without Kysely's
+   * per-row parse). Null: use `.values(rows)`.
    */
   bulkRows(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): RawBuilder<unknown> | null;
   /** Schema that holds the migration bookkeeping tables (PostgreSQL), so other schemas' copies are ignored. */

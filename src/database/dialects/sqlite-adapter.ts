@@ -1,7 +1,7 @@
 /** SQLite (better-sqlite3, WAL): the embedded default. */
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../database.ts';
-import type { DialectAdapter } from './dialect-adapter.ts';
+import type { BulkColumn, DialectAdapter } from './dialect-adapter.ts';
 import { rowExpression } from './maintained-counts.ts';
 
 export const sqliteAdapter: DialectAdapter = {
@@ -41,7 +41,7 @@ export const sqliteAdapter: DialectAdapter = {
   // cache holds one prepared statement per batch size.
   inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
   joinedNumbers: (column) => sql<string | null>`group_concat(${sql.ref(column)}, ',')`,
-  bulkRows: () => null,
+  bulkRows: (rows, columns) => valuesList(rows, columns),
   get maintainedCounts() {
     return sqliteMaintainedCounts;
   },
@@ -132,3 +132,38 @@ export const sqliteMaintainedCounts: DialectAdapter['maintainedCounts'] = {
     await sql.raw(`delete from ${spec.countsTable} where ${where ? `(${where}) and ` : ''}${spec.values.map((value) => `${value.name} = 0`).join(' and ')}`).execute(db);
   },
 };
+
+/**
+ * `VALUES (?, …), (?, …)` with every row's values bound in column order (a missing value binds NULL, as
+ * Kysely's `.values()` does on SQLite): one raw fragment list per shape, reused, instead of Kysely's
+ * parse of every row object into column and value nodes — that parse was most of a batch's cost in
+ * JavaScript (recording 125 cache hits: 31 + 7 × 7 values each).
+ */
+function valuesList(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]) {
+  const values: unknown[] = new Array(rows.length * columns.length);
+  let at = 0;
+  for (const row of rows) {
+    for (const column of columns) values[at++] = row[column.name] ?? null;
+  }
+  return sql(fragmentsFor(rows.length, columns.length) as unknown as TemplateStringsArray, ...values);
+}
+
+const fragmentCache = new Map<string, readonly string[]>();
+
+function fragmentsFor(rowCount: number, columnCount: number): readonly string[] {
+  const key = `${rowCount}x${columnCount}`;
+  let fragments = fragmentCache.get(key);
+  if (!fragments) {
+    const list: string[] = [];
+    for (let row = 0; row < rowCount; row++) {
+      for (let column = 0; column < columnCount; column++) {
+        list.push(column === 0 ? (row === 0 ? 'values (' : '), (') : ', ');
+      }
+    }
+    list.push(')');
+    fragments = list;
+    if (fragmentCache.size >= 256) fragmentCache.delete(fragmentCache.keys().next().value!);
+    fragmentCache.set(key, fragments);
+  }
+  return fragments;
+}
