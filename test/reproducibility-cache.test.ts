@@ -250,6 +250,36 @@ for (const dialect of dialects) {
       }
     });
 
+    it("counts the endpoint's own context size (ollama.numCtx) in the fingerprint: another size is another call, the same size a hit", async () => {
+      const small = await open({ 'cache.mode': 'readwrite', 'ollama.numCtx': 2048 });
+      let first;
+      try {
+        [first] = await small.enqueue([job('lando_calrissian')]);
+        await small.createWorker({ mode: 'drain' }).run();
+      } finally {
+        await small.close();
+      }
+      const big = await open({ 'cache.mode': 'readwrite', 'ollama.numCtx': 8192 });
+      try {
+        const before = chats(simulator);
+        const [other] = await big.enqueue([job('lando_calrissian')]);
+        await big.createWorker({ mode: 'drain' }).run();
+        assert.equal(chats(simulator), before + 1, 'a context of 8192 is not served the answer made with 2048');
+        const why = await explainCache(big.database, other!.id);
+        assert.equal(why.outcome, 'miss');
+        assert.deepEqual(why.nearest?.differences.map((difference) => difference.field), ['providerOptions.ollama'], JSON.stringify(why.nearest));
+        const [again] = await big.enqueue([job('lando_calrissian')]);
+        await big.createWorker({ mode: 'drain' }).run();
+        assert.equal(chats(simulator), before + 1, 'the same context size is a hit');
+        const runs = await big.database.db.selectFrom('runs').select(['job_id', 'source_kind', 'fingerprint']).where('job_id', 'in', [first!.id, other!.id, again!.id]).execute();
+        const byJob = new Map(runs.map((run) => [Number(run.job_id), run]));
+        assert.equal(byJob.get(again!.id)?.source_kind, 'cache_hit');
+        assert.notEqual(byJob.get(first!.id)?.fingerprint, byJob.get(other!.id)?.fingerprint);
+      } finally {
+        await big.close();
+      }
+    });
+
     it('does not collapse deliberate repeats, does not serve sampling calls unless asked, and misses on a changed schema model or option', async () => {
       const holocron = await open({ 'cache.mode': 'readwrite' });
       try {

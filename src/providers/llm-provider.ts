@@ -169,6 +169,13 @@ export interface LlmProviderV2 {
   close(): Promise<void>;
   /** What the server enforces of a JSON Schema while decoding (schema-support.ts); absent: unknown. */
   readonly schemaSupport?: SchemaSupport;
+  /**
+   * The per-call options this endpoint sends when a call's `providerOptions` gives none (Ollama: the
+   * endpoint's `numCtx` and `keepAlive`), keyed by kind as `providerOptions` is. A call's fingerprint
+   * takes them in (those that change the answer), so two endpoints with different context sizes do not
+   * share cached answers. Absent: none.
+   */
+  readonly defaultProviderOptions?: ProviderOptions;
 }
 
 /** The interface's current version, for code that does not care which. */

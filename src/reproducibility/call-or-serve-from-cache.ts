@@ -14,7 +14,7 @@
  */
 import type { HolocronDatabase } from '../database/open-database.ts';
 import type { Interrogation } from '../interrogations/interrogation.ts';
-import type { ServedBy, StructuredChatRequest } from '../providers/llm-provider.ts';
+import type { LlmProvider, ProviderOptions, ServedBy, StructuredChatRequest } from '../providers/llm-provider.ts';
 import type { ProviderSet } from '../providers/provider-factory.ts';
 import type { ClaimedJob } from '../queue/claimed-job.ts';
 import type { HandlerRecord, HandlerResult } from '../worker/job-handler.ts';
@@ -72,14 +72,14 @@ export async function callOrServeFromCache<Call extends { servedBy: ServedBy | n
   const call = await makeCall();
   // The fingerprint of the call as made: the backend that served it and the model it described.
   if (call.wire !== null && call.servedBy !== null && record.modelName) {
-    const made = fingerprintOf(step, call.servedBy.provider, record.modelName, record.modelDigest ?? null);
+    const made = fingerprintOf(step, call.servedBy.provider, record.modelName, record.modelDigest ?? null, step.providers.get(call.servedBy.endpointId));
     record.fingerprint = made.fingerprint;
     data.fields = made.fields;
   }
   return { call };
 }
 
-function fingerprintOf(step: CallStep, backendKind: string, model: string, modelDigest: string | null): CallFingerprint {
+function fingerprintOf(step: CallStep, backendKind: string, model: string, modelDigest: string | null, provider: LlmProvider): CallFingerprint {
   return callFingerprint({
     backendKind,
     model,
@@ -87,7 +87,7 @@ function fingerprintOf(step: CallStep, backendKind: string, model: string, model
     messages: step.request.messages,
     schema: step.request.schema,
     options: step.request.options,
-    providerOptions: step.request.providerOptions,
+    providerOptions: withEndpointDefaults(step.request.providerOptions, provider.defaultProviderOptions),
     repeatIndex: step.job.repeatIndex ?? 0,
   });
 }
@@ -104,6 +104,18 @@ function lookupOf(settings: CallCacheSettings) {
   return lookup;
 }
 
+/** What the endpoint sends: the call's own provider options over the endpoint's defaults, kind by kind (as the providers merge them: a value the call leaves unset is the endpoint's). */
+function withEndpointDefaults(own: ProviderOptions | undefined, defaults: ProviderOptions | undefined): ProviderOptions | undefined {
+  if (!defaults) return own;
+  const merged: ProviderOptions = {};
+  for (const kind of new Set([...Object.keys(defaults), ...Object.keys(own ?? {})])) {
+    const options: Record<string, unknown> = { ...defaults[kind] };
+    for (const [key, value] of Object.entries(own?.[kind] ?? {})) if (value !== undefined && value !== null) options[key] = value;
+    merged[kind] = options;
+  }
+  return merged;
+}
+
 async function lookUp(settings: CallCacheSettings, step: CallStep): Promise<HandlerResult | undefined> {
   const provider = step.providers.candidatesFor(step.request.model)[0];
   if (!provider) return undefined;
@@ -113,7 +125,7 @@ async function lookUp(settings: CallCacheSettings, step: CallStep): Promise<Hand
   } catch {
     return undefined; // the call itself will meet and report the problem
   }
-  const wanted = fingerprintOf(step, model.servedBy.provider, model.name, model.digest);
+  const wanted = fingerprintOf(step, model.servedBy.provider, model.name, model.digest, provider);
   const entry = await lookupOf(settings)(wanted.fingerprint);
   if (!entry) return undefined;
   const record: HandlerRecord = {

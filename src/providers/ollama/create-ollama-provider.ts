@@ -251,7 +251,12 @@ export function createOllamaProvider(settings: OllamaProviderSettings): LlmProvi
     probe,
     close: () => (closed ??= transport.close()),
     schemaSupport: schemaSupportFor('ollama'),
+    defaultProviderOptions: Object.freeze({ ollama: Object.freeze(definedOnly(defaultCallOptions)) }),
   };
+}
+
+function definedOnly(options: OllamaCallOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined && value !== null));
 }
 
 /**
