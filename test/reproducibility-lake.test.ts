@@ -158,6 +158,19 @@ for (const dialect of dialects) {
       assert.equal(quick.counts.hash_mismatch + quick.counts.size_mismatch, 0, '--quick reads no file: changed bytes are for the full check');
       assert.deepEqual(quick.problems.filter((problem) => problem.kind === 'missing_file').map((problem) => problem.path), [missing]);
       assert.equal(quick.counts.missing_folder + quick.counts.orphan_folder + quick.counts.orphan_staging, 3);
+      // A lake this small is checked on the event loop; a big one on fsck's threads: the same findings,
+      // in the same order, with the rows in pages of 5 and the files in batches of 2 across two threads.
+      for (const mode of [false, true]) {
+        const inline = await lakeFsck(holocron.database, lakeRoot, { quick: mode, threads: 0 });
+        const progress: number[] = [];
+        const threaded = await lakeFsck(holocron.database, lakeRoot, { quick: mode, threads: 2, batchSize: 2, pageSize: 5, onProgress: (done) => progress.push(done) });
+        assert.deepEqual(threaded.counts, inline.counts);
+        assert.deepEqual(threaded.problems, inline.problems);
+        assert.deepEqual(threaded.problems, (mode ? quick : full).problems);
+        assert.equal(threaded.checked.artifacts, inline.checked.artifacts);
+        assert.deepEqual(progress, [...progress].sort((x, y) => x - y), 'progress only goes forward');
+        assert.equal(progress.at(-1), threaded.checked.artifacts);
+      }
 
       // As a user runs it: JSON out, exit 1 (one process start is enough: on the embedded default).
       if (dialect === 'sqlite') {

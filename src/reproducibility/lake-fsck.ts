@@ -12,13 +12,15 @@
  *
  * `--repair` moves orphans into `{lake}/quarantine/<time>/…` (same relative path) and never deletes
  * anything; missing or changed files cannot be repaired, only reported. Rows are read in keyset pages by
- * id, so memory stays flat at millions of artifacts; files are read synchronously in page order into one
- * reused buffer (open, read, close: no stat, no allocation per file).
+ * id, so memory stays flat at millions of artifacts, and their files checked in batches on a few threads
+ * while the next page is read (check-lake-files.ts: the same check on the event loop for a small lake).
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { HolocronDatabase } from '../database/open-database.ts';
+import { createLakeFileChecker, type LakeFileBatch, type LakeFileFinding } from './check-lake-files.ts';
+import { startLakeFsckPool } from './lake-fsck-pool.ts';
 
 export const fsckProblemKinds = ['missing_file', 'size_mismatch', 'hash_mismatch', 'missing_folder', 'orphan_folder', 'orphan_staging'] as const;
 export type FsckProblemKind = (typeof fsckProblemKinds)[number];
@@ -28,6 +30,7 @@ export interface FsckProblem {
   /** Relative to the lake root. */
   path: string;
   runId?: string;
+  /** What SQL recorded (no sha256 from --quick, which reads none). */
   expected?: { bytes?: number; sha256?: string };
   actual?: { bytes?: number; sha256?: string };
 }
@@ -53,7 +56,18 @@ export interface FsckOptions {
   onProgress?: (done: number, total: number) => void;
   listLimit?: number;
   pageSize?: number;
+  /**
+   * Threads that read and hash the files (or list the folders): default one per core up to 2, none
+   * (everything on the event loop) for a lake under 20,000 artifacts.
+   */
+  threads?: number;
+  /** Files per batch sent to a thread (default 1,000). */
+  batchSize?: number;
 }
+
+/** Below this many artifacts, starting threads costs more than it saves. */
+const threadsFrom = 20_000;
+const maxThreads = 2;
 
 const attemptFolderPattern = /^llm_runs\/\d{4}\/\d{2}\/\d{2}\/[^/]+$/;
 
@@ -98,56 +112,71 @@ export async function lakeFsck(database: HolocronDatabase, lakeRoot: string, opt
   // A cache hit's rows point at its source's files, which the source's own rows check: not twice.
   const hits = new Set((await db.selectFrom('runs').select('id').where('source_kind', '=', 'cache_hit').execute()).map((row) => row.id));
 
-  // Every artifact row against its file, page by page.
+  // Every artifact row against its file, page by page, in batches checked on fsck's threads (or inline).
   const total = Number((await db.selectFrom('artifacts').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
+  const threads = options.threads ?? (total >= threadsFrom ? Math.min(maxThreads, os.availableParallelism()) : 0);
+  const batchSize = options.batchSize ?? 1_000;
+  const pool = threads > 0 ? startLakeFsckPool(root, threads) : null;
+  const inline = pool === null ? createLakeFileChecker(root) : null;
+  // Batches in flight, answered in the order they were sent (so problems are listed in row order); enough
+  // queued that the threads keep working while the next page is read, few enough that memory stays flat.
+  const inFlight: { batch: LakeFileBatch; runIds: string[]; findings: Promise<LakeFileFinding[]>; done: number | null }[] = [];
+  const maxInFlight = Math.max(2, threads * 16);
   let done = 0;
   let after = 0;
-  const listings = new Map<string, Set<string>>();
-  let buffer: Buffer = Buffer.allocUnsafe(1 << 16);
-  options.onProgress?.(0, total);
-  for (;;) {
-    const page = await db
-      .selectFrom('artifacts')
-      .select(['id', 'run_id', 'lake_path', 'sha256', 'bytes'])
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(pageSize)
-      .execute();
-    if (page.length === 0) break;
-    after = Number(page[page.length - 1]!.id);
-    for (const artifact of page) {
-      if (hits.has(artifact.run_id)) continue;
-      const folder = artifact.lake_path.slice(0, artifact.lake_path.lastIndexOf('/'));
-      if (missingFolders.has(folder)) continue;
-      const expected = { bytes: Number(artifact.bytes), sha256: artifact.sha256 };
-      const file = path.join(root, artifact.lake_path);
-      if (quick) {
-        // One directory listing per folder (rows come folder by folder): no per-file system call.
-        let names = listings.get(folder);
-        if (names === undefined) {
-          names = listNames(path.join(root, folder));
-          listings.set(folder, names);
-          if (listings.size > 256) listings.delete(listings.keys().next().value!);
-        }
-        if (!names.has(artifact.lake_path.slice(folder.length + 1))) report({ kind: 'missing_file', path: artifact.lake_path, runId: artifact.run_id, expected });
-        continue;
-      }
-      const read = readUpTo(file, expected.bytes + 1, buffer);
-      if (read === null) {
-        report({ kind: 'missing_file', path: artifact.lake_path, runId: artifact.run_id, expected });
-        continue;
-      }
-      buffer = read.buffer;
-      if (read.length !== expected.bytes) {
-        const size = read.length > expected.bytes ? fs.statSync(file).size : read.length;
-        report({ kind: 'size_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: size } });
-        continue;
-      }
-      const sha256 = createHash('sha256').update(buffer.subarray(0, read.length)).digest('hex');
-      if (sha256 !== expected.sha256) report({ kind: 'hash_mismatch', path: artifact.lake_path, runId: artifact.run_id, expected, actual: { bytes: read.length, sha256 } });
+  const settleOldest = async () => {
+    const { batch, runIds, findings, done: progress } = inFlight.shift()!;
+    for (const finding of await findings) {
+      const expected: FsckProblem['expected'] = { bytes: batch.bytes[finding.index]! };
+      if (!quick) expected.sha256 = batch.sha256[finding.index]!;
+      const problem: FsckProblem = { kind: finding.kind, path: batch.paths[finding.index]!, runId: runIds[finding.index]!, expected };
+      if (finding.actual) problem.actual = finding.actual;
+      report(problem);
     }
-    done += page.length;
-    options.onProgress?.(done, total);
+    if (progress !== null) options.onProgress?.(progress, total);
+  };
+  const send = (batch: LakeFileBatch, runIds: string[], progress: number | null) =>
+    inFlight.push({ batch, runIds, findings: pool ? pool.check(batch) : Promise.resolve(inline!(batch)), done: progress });
+  options.onProgress?.(0, total);
+  try {
+    for (;;) {
+      const page = await db
+        .selectFrom('artifacts')
+        .select(['id', 'run_id', 'lake_path', 'bytes'])
+        // --quick reads no file: the recorded sha256 (a third of what a row weighs) is not needed.
+        .$if(!quick, (query) => query.select('sha256'))
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute();
+      if (page.length === 0) break;
+      after = Number(page[page.length - 1]!.id);
+      done += page.length;
+      let batch: LakeFileBatch = { quick, paths: [], bytes: [], sha256: [] };
+      let runIds: string[] = [];
+      for (const artifact of page) {
+        if (hits.has(artifact.run_id)) continue;
+        const lakePath = artifact.lake_path;
+        if (missingFolders.size > 0 && missingFolders.has(lakePath.slice(0, lakePath.lastIndexOf('/')))) continue;
+        batch.paths.push(lakePath);
+        batch.bytes.push(Number(artifact.bytes));
+        if (!quick) batch.sha256.push(artifact.sha256!);
+        runIds.push(artifact.run_id);
+        if (batch.paths.length === batchSize) {
+          send(batch, runIds, null);
+          batch = { quick, paths: [], bytes: [], sha256: [] };
+          runIds = [];
+        }
+      }
+      // The page's last batch (maybe empty) reports the progress once it is checked.
+      send(batch, runIds, done);
+      while (inFlight.length > maxInFlight) await settleOldest();
+    }
+    while (inFlight.length > 0) await settleOldest();
+  } finally {
+    // A batch failed: the others may still be running; they are dropped with their threads.
+    for (const entry of inFlight) entry.findings.catch(() => undefined);
+    await pool?.close();
   }
 
   const quarantined: FsckReport['quarantined'] = [];
@@ -171,40 +200,6 @@ export async function lakeFsck(database: HolocronDatabase, lakeRoot: string, opt
     ok: fsckProblemKinds.every((kind) => counts[kind] === 0),
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** The names in a folder (empty when it cannot be listed). */
-function listNames(directory: string): Set<string> {
-  try {
-    return new Set(fs.readdirSync(directory));
-  } catch {
-    return new Set();
-  }
-}
-
-/**
- * Reads at most `limit` bytes of a file into `buffer` (grown when too small): open, read, close — no
- * stat, no allocation per file. Null when the file is not there.
- */
-function readUpTo(file: string, limit: number, buffer: Buffer): { buffer: Buffer; length: number } | null {
-  let descriptor: number;
-  try {
-    descriptor = fs.openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    if (buffer.length < limit) buffer = Buffer.allocUnsafe(Math.max(limit, buffer.length * 2));
-    let length = 0;
-    while (length < limit) {
-      const count = fs.readSync(descriptor, buffer, length, limit - length, length);
-      if (count === 0) break;
-      length += count;
-    }
-    return { buffer, length };
-  } finally {
-    fs.closeSync(descriptor);
-  }
 }
 
 /** A staging folder untouched this long was left by a writer that died. */
