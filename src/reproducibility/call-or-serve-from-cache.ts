@@ -72,14 +72,14 @@ export async function callOrServeFromCache<Call extends { servedBy: ServedBy | n
   const call = await makeCall();
   // The fingerprint of the call as made: the backend that served it and the model it described.
   if (call.wire !== null && call.servedBy !== null && record.modelName) {
-    const made = fingerprintOf(step, call.servedBy.provider, record.modelName, record.modelDigest ?? null, step.providers.get(call.servedBy.endpointId));
+    const made = fingerprintOf(step, call.servedBy.provider, record.modelName, record.modelDigest ?? null, endpointProvider(step.providers, call.servedBy.endpointId));
     record.fingerprint = made.fingerprint;
     data.fields = made.fields;
   }
   return { call };
 }
 
-function fingerprintOf(step: CallStep, backendKind: string, model: string, modelDigest: string | null, provider: LlmProvider): CallFingerprint {
+function fingerprintOf(step: CallStep, backendKind: string, model: string, modelDigest: string | null, provider: LlmProvider | undefined): CallFingerprint {
   return callFingerprint({
     backendKind,
     model,
@@ -87,7 +87,7 @@ function fingerprintOf(step: CallStep, backendKind: string, model: string, model
     messages: step.request.messages,
     schema: step.request.schema,
     options: step.request.options,
-    providerOptions: withEndpointDefaults(step.request.providerOptions, provider.defaultProviderOptions),
+    providerOptions: withEndpointDefaults(step.request.providerOptions, provider?.defaultProviderOptions),
     repeatIndex: step.job.repeatIndex ?? 0,
   });
 }
@@ -102,6 +102,15 @@ function lookupOf(settings: CallCacheSettings) {
     lookups.set(settings, lookup);
   }
   return lookup;
+}
+
+/** The provider of the endpoint that served a call; none when the call came through one the set does not hold (a provider given to the worker directly). */
+function endpointProvider(providers: ProviderSet, endpointId: string): LlmProvider | undefined {
+  try {
+    return providers.get(endpointId);
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the endpoint sends: the call's own provider options over the endpoint's defaults, kind by kind (as the providers merge them: a value the call leaves unset is the endpoint's). */
