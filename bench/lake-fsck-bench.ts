@@ -2,8 +2,8 @@
  * `lake fsck` over a big lake: N attempts of 7 files each (request, response, stream, evidence, prompt,
  * raw, output — sizes like real ones), written with the lake's own writer (staged and renamed into
  * place, hashed) and recorded as rows directly through the library, not through the simulator (that
- * would take an hour at 100,000). Then `--quick` (stat every file) and the full check (read and sha256
- * every file), timed; both must find nothing wrong, and then the full check must find one flipped byte.
+ * would take an hour at 100,000). Then `--quick` (one listing per folder) and the full check (read and
+ * sha256 every file), each with fsck's default threads, timed; both must find nothing wrong, and then the full check must find one flipped byte.
  * The page cache is warm from the writing (it cannot be dropped without root): a cold disk reads slower.
  */
 import { randomUUID } from 'node:crypto';
