@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/database.ts';
 import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
-import { chunk, rowsPerStatement } from '../queue/chunk.ts';
+import { bulkChunks, chunk, rowsPerStatement } from '../queue/chunk.ts';
 import type { DocumentTable, NewDocumentRow } from './documents-tables.ts';
 
 export type NewDocument = Omit<NewDocumentRow, 'id' | 'lineage_prev_doc_id'> & { lineage_prev_doc_id?: string | null };
@@ -52,7 +52,7 @@ export async function insertDocuments(
     previous.set(document.logical_key_id, document.doc_id);
     return { ...document, lineage_prev_doc_id: prev };
   });
-  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, documentColumns.length, 500))) {
+  for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, documentColumns.length, 500))) {
     const bulk = adapter.bulkRows(part as Record<string, unknown>[], documentColumns);
     const insert = db.insertInto('documents');
     await (bulk ? insert.columns(documentColumns.map((column) => column.name) as never).expression(bulk as never) : insert.values(part)).execute();

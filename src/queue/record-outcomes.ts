@@ -18,7 +18,7 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import type { ArtifactType, Database, NewArtifactRow, NewRunRow, RunStatus } from '../database/database.ts';
 import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
-import { chunk, rowsPerStatement } from './chunk.ts';
+import { bulkChunks, chunk, rowsPerStatement } from './chunk.ts';
 import type { HeldAttempt } from './held-attempt.ts';
 import { databaseNow } from './database-now.ts';
 
@@ -376,7 +376,7 @@ async function insertRuns(
   recorded: RecordedOutcomes,
 ): Promise<void> {
   const rows = outcomes.map((outcome) => toRunRow(outcome, recorded));
-  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, runColumns.length, 1000))) {
+  for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, runColumns.length, 1000))) {
     await insertRows(transaction, adapter, 'runs', part, runColumns)
       // A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did.
       .onConflict((conflict) =>
@@ -427,7 +427,7 @@ async function insertArtifacts(
       });
     }
   }
-  for (const part of chunk(rows, rowsPerStatement(adapter.maxParameters, artifactColumns.length, 2000))) {
+  for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, artifactColumns.length, 2000))) {
     await insertRows(transaction, adapter, 'artifacts', part, artifactColumns).execute();
   }
 }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../database/database.ts';
 import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import type { ArtifactRecord } from '../queue/record-outcomes.ts';
-import { chunk, rowsPerStatement } from '../queue/chunk.ts';
+import { bulkChunks, rowsPerStatement } from '../queue/chunk.ts';
 
 export interface NewCacheEntry {
   fingerprint: string;
@@ -24,7 +24,7 @@ export interface CacheEntry {
 }
 
 export async function insertCacheEntries(transaction: Kysely<Database>, adapter: DialectAdapter, entries: readonly NewCacheEntry[], now: number): Promise<void> {
-  for (const part of chunk(entries, rowsPerStatement(adapter.maxParameters, 6, 500))) {
+  for (const part of bulkChunks(adapter, entries, rowsPerStatement(adapter.maxParameters, 6, 500))) {
     await transaction
       .insertInto('cache_entries')
       .values(

@@ -2,12 +2,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/database.ts';
 import type { DialectAdapter } from '../database/dialects/dialect-adapter.ts';
-import { chunk, rowsPerStatement } from '../queue/chunk.ts';
+import { bulkChunks, rowsPerStatement } from '../queue/chunk.ts';
 import type { FingerprintFields } from './call-fingerprint.ts';
 import type { StoredDefinition } from './interrogation-definition.ts';
 
 export async function insertDefinitions(transaction: Kysely<Database>, adapter: DialectAdapter, definitions: readonly StoredDefinition[], now: number): Promise<void> {
-  for (const part of chunk(definitions, rowsPerStatement(adapter.maxParameters, 4, 200))) {
+  for (const part of bulkChunks(adapter, definitions, rowsPerStatement(adapter.maxParameters, 4, 200))) {
     await transaction
       .insertInto('interrogation_definitions')
       .values(part.map((definition) => ({ hash: definition.hash, interrogation_key: definition.key, definition: definition.text, created_at: now })))
@@ -27,7 +27,7 @@ export async function insertFingerprints(
   fingerprints: readonly { fingerprint: string; fields: FingerprintFields }[],
   now: number,
 ): Promise<void> {
-  for (const part of chunk(fingerprints, rowsPerStatement(adapter.maxParameters, 3, 500))) {
+  for (const part of bulkChunks(adapter, fingerprints, rowsPerStatement(adapter.maxParameters, 3, 500))) {
     await transaction
       .insertInto('call_fingerprints')
       .values(part.map((entry) => ({ fingerprint: entry.fingerprint, fields: JSON.stringify(entry.fields), created_at: now })))

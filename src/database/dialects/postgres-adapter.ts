@@ -13,6 +13,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     bigIntegerType: 'bigint',
     jsonColumnType: 'jsonb',
     supportsStatementTimeout: true,
+    preparesByText: false,
     nowMilliseconds: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
     newUuid: () => sql<string>`gen_random_uuid()::text`,
     migrationSchema: schema ?? 'public',

@@ -14,6 +14,7 @@ export const sqliteAdapter: DialectAdapter = {
   bigIntegerType: 'integer',
   jsonColumnType: 'text',
   supportsStatementTimeout: false,
+  preparesByText: true,
   nowMilliseconds: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
   newUuid: () =>
     sql<string>`lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`,
