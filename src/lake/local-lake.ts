@@ -14,7 +14,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../support/start-module-thread.ts';
 import type { Lake, LakeFile, WrittenAttempt } from './lake.ts';
 import type { WriteRequest } from './lake-writer-thread.ts';
 import { checkAttemptNames, LakePathError, writeAttemptFolder, type AttemptWriterState } from './write-attempt-folder.ts';
@@ -30,17 +31,9 @@ type Reply = { id: number; written: WrittenAttempt } | { id: number; error: { na
 /** The thread's first message: it listens. */
 type Ready = { ready: true };
 
-/**
- * Starts the writer thread: the compiled .js normally; from the .ts sources (tests, development, run
- * under tsx) through a bootstrap that registers tsx in the thread, since Node 20 does not carry
- * `--import` loaders into worker threads.
- */
+/** Starts the writer thread (support/start-module-thread.ts: the compiled .js, or the .ts under tsx). */
 function startWriterThread(root: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./lake-writer-thread.js', import.meta.url), { workerData: { root } });
-  const entry = new URL('./lake-writer-thread.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: { root } });
+  return startModuleThread(import.meta.url, 'lake-writer-thread', { root });
 }
 
 export function createLocalLake(root: string, options: LocalLakeOptions = {}): Lake {

@@ -3,7 +3,8 @@
  * system calls and sha256, which one thread does one at a time; a few threads use the other cores while
  * the event loop reads the next rows. Each batch goes to the thread with the fewest waiting.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../support/start-module-thread.ts';
 import type { LakeFileBatch, LakeFileFinding } from './check-lake-files.ts';
 import type { LakeFsckRequest } from './lake-fsck-thread.ts';
 
@@ -14,17 +15,9 @@ export interface LakeFsckPool {
   close(): Promise<void>;
 }
 
-/**
- * Starts a thread: the compiled .js normally; from the .ts sources (tests, development, under tsx)
- * through a bootstrap that registers tsx in the thread, since Node 20 does not carry `--import` loaders
- * into worker threads (as the lake's writer thread does).
- */
+/** Starts a checking thread (support/start-module-thread.ts: the compiled .js, or the .ts under tsx). */
 function startFsckThread(root: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./lake-fsck-thread.js', import.meta.url), { workerData: { root } });
-  const entry = new URL('./lake-fsck-thread.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: { root } });
+  return startModuleThread(import.meta.url, 'lake-fsck-thread', { root });
 }
 
 export function startLakeFsckPool(root: string, threads: number): LakeFsckPool {
