@@ -16,7 +16,7 @@ import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts
 import { callFingerprint, isDeterministic, type CallIdentity } from '../src/reproducibility/call-fingerprint.ts';
 import { canonicalJson } from '../src/reproducibility/canonical-json.ts';
 import { explainCache } from '../src/reproducibility/explain-cache.ts';
-import { batchedCacheLookup, findCacheEntry } from '../src/reproducibility/cache-entries.ts';
+import { batchedCacheLookup, findCacheEntries } from '../src/reproducibility/cache-entries.ts';
 import { createTestDatabase, dialects, makeTempDirectory, type TestDatabase } from './support/test-databases.ts';
 import { testConfig } from './support/test-config.ts';
 
@@ -242,7 +242,7 @@ for (const dialect of dialects) {
         assert.equal(missing, undefined);
         assert.deepEqual(againB, foundB, 'the same fingerprint twice in a batch gets the same entry');
         for (const [fingerprint, found] of [[runA.fingerprint!, foundA], [runB.fingerprint!, foundB]] as const) {
-          assert.deepEqual(await findCacheEntry(db, adapter, fingerprint), found, 'as when looked up alone');
+          assert.deepEqual((await findCacheEntries(db, adapter, [fingerprint])).get(fingerprint), found, 'as when looked up alone');
         }
         assert.deepEqual(JSON.parse(foundB!.output!), JSON.parse(runB.output!));
       } finally {

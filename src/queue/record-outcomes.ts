@@ -14,9 +14,10 @@
  * what it writes commits or rolls back with them. It is how an area records its own rows atomically
  * with an attempt (see the worker's job kinds).
  */
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ArtifactType, Database, NewArtifactRow, NewRunRow, RunStatus } from '../database/database.ts';
 import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
+import { bulkInsert } from '../database/bulk-insert.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { bulkChunks, chunk, rowsPerStatement } from './chunk.ts';
 import type { HeldAttempt } from './held-attempt.ts';
@@ -354,21 +355,6 @@ const artifactColumns: BulkColumn[] = [
   { name: 'created_at', type: 'bigint' },
 ];
 
-/** INSERT with VALUES, or the dialect's cheaper bulk form. */
-function insertRows<Table extends 'runs' | 'artifacts'>(
-  transaction: Kysely<Database>,
-  adapter: DialectAdapter,
-  table: Table,
-  rows: Insertable<Database[Table]>[],
-  columns: readonly BulkColumn[],
-) {
-  const bulk = adapter.bulkRows(rows as Record<string, unknown>[], columns);
-  const query = transaction.insertInto(table);
-  return bulk
-    ? query.columns(columns.map((column) => column.name) as never).expression(bulk as never)
-    : query.values(rows as never);
-}
-
 async function insertRuns(
   transaction: Kysely<Database>,
   adapter: DialectAdapter,
@@ -377,7 +363,7 @@ async function insertRuns(
 ): Promise<void> {
   const rows = outcomes.map((outcome) => toRunRow(outcome, recorded));
   for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, runColumns.length, 1000))) {
-    await insertRows(transaction, adapter, 'runs', part, runColumns)
+    await bulkInsert(transaction, adapter, 'runs', part, runColumns)
       // A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did.
       .onConflict((conflict) =>
         conflict.columns(['job_id', 'id']).doUpdateSet((eb) => ({
@@ -428,7 +414,7 @@ async function insertArtifacts(
     }
   }
   for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, artifactColumns.length, 2000))) {
-    await insertRows(transaction, adapter, 'artifacts', part, artifactColumns).execute();
+    await bulkInsert(transaction, adapter, 'artifacts', part, artifactColumns).execute();
   }
 }
 

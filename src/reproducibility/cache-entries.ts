@@ -41,11 +41,6 @@ export async function insertCacheEntries(transaction: Kysely<Database>, adapter:
   }
 }
 
-/** The oldest entry for a fingerprint whose attempt is still there and succeeded; undefined: a miss. */
-export async function findCacheEntry(db: Kysely<Database>, adapter: DialectAdapter, fingerprint: string): Promise<CacheEntry | undefined> {
-  return (await findCacheEntries(db, adapter, [fingerprint])).get(fingerprint);
-}
-
 /**
  * The oldest entry of each fingerprint whose attempt is still there and succeeded, in one query: the
  * handlers a claimed batch starts look theirs up together (see `batchedCacheLookup`). A fingerprint

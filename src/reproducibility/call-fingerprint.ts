@@ -11,7 +11,8 @@
  * - messages and schema: the sha256 of their canonical JSON (the fields stay small; the fingerprint
  *   still covers every byte of the prompt and of the output schema);
  * - options: the generation options sent, including seed and temperature; providerOptions: the
- *   per-backend options that change the answer (e.g. Ollama's numCtx), without those that do not;
+ *   per-backend options that change the answer (e.g. Ollama's numCtx, the call's own or its endpoint's
+ *   default: call-or-serve-from-cache.ts), without those that do not;
  * - repeatIndex: which deliberate repeat of the same call this is (evaluation `--repeats`).
  *
  * Left out, because they do not change the answer: streaming, keep-alive, the endpoint's id and

@@ -37,11 +37,11 @@ export const sqliteAdapter: DialectAdapter = {
   // A list travels as one JSON parameter read with json_each: the SQL text stays the same whatever
   // its length, so the prepared statement is reused.
   inList: (column, values) => sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
-  // Bulk rows use a plain VALUES list: SQLite would re-parse a JSON row once per column it extracts
-  // (measured 84 µs per job against 65 µs for an attempt's runs and artifacts rows); the statement
-  // cache holds one prepared statement per batch size.
   inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} in (${subquery})`,
   joinedNumbers: (column) => sql<string | null>`group_concat(${sql.ref(column)}, ',')`,
+  // Bulk rows use a plain VALUES list: SQLite would re-parse a JSON row once per column it extracts
+  // (measured 84 µs per job against 65 µs for an attempt's runs and artifacts rows); the statement
+  // cache holds one prepared statement per size class (`preparesByText`, queue/chunk.ts `bulkChunks`).
   bulkRows: (rows, columns) => valuesList(rows, columns),
   get maintainedCounts() {
     return sqliteMaintainedCounts;
