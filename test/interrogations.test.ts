@@ -17,7 +17,7 @@ import {
   UnknownInterrogationError,
 } from '../src/interrogations/interrogation-registry.ts';
 import { InterrogationFolderError, loadInterrogationsFolder } from '../src/interrogations/load-interrogations-folder.ts';
-import { formatPromptText, renderPrompt } from '../src/interrogations/render-prompt.ts';
+import { buildPromptView, formatPromptText, renderPrompt } from '../src/interrogations/render-prompt.ts';
 import { swEntityFactsOutputSchema, swEntityFactsV1 } from '../src/interrogations/sw-entity-facts-v1.ts';
 import { seedOutput } from './support/seed-examples.ts';
 
@@ -381,5 +381,17 @@ describe('renderPrompt', () => {
     const { messages, promptText } = renderPrompt(interrogation, { input: { planet: 'Tatooine' }, bundle });
     assert.deepEqual(messages, [{ role: 'user', content: 'custom Tatooine 1: 1=<b>Tatooine</b> & twin suns' }]);
     assert.equal(promptText, '### user\ncustom Tatooine 1: 1=<b>Tatooine</b> & twin suns\n');
+  });
+
+  it('renders what an interrogation holds now, though its parsed template and schema JSON are kept per interrogation', async () => {
+    const bundle = await buildEvidenceBundle({ inline: [], refs: [] });
+    const interrogation: Interrogation = { ...swEntityFactsV1, key: 'swapped', systemPrompt: undefined, promptTemplate: 'one {{input.planet}} {{output_schema_json}}', outputSchema: { type: 'object' } };
+    const render = () => renderPrompt(interrogation, { input: { planet: 'Hoth' }, bundle }).messages[0]?.content;
+    assert.equal(render(), 'one Hoth {"type":"object"}');
+    assert.equal(render(), 'one Hoth {"type":"object"}');
+    interrogation.promptTemplate = 'two {{input.planet}} {{output_schema_json}}';
+    interrogation.outputSchema = { type: 'string' };
+    assert.equal(render(), 'two Hoth {"type":"string"}');
+    assert.equal(buildPromptView(interrogation, { input: null, bundle }).output_schema_json, '{"type":"string"}');
   });
 });

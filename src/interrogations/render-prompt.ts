@@ -5,6 +5,10 @@
  *
  * The template sees a `PromptView`: `input`, `evidence` (the bundle items, each with `position`), `bundle`,
  * `rubric`, `output_schema_json`, ... The system prompt is sent verbatim, not rendered.
+ *
+ * An interrogation is one object, never changed, for the life of the process (as in
+ * src/documents/interrogation-hashes.ts): its template is parsed and its schema serialised once, not once
+ * per job; `promptText` is formatted only when read (a cache hit writes no prompt.txt).
  */
 import Mustache from 'mustache';
 import type { EvidenceBundle, EvidenceItem } from '../evidence/build-evidence-bundle.ts';
@@ -64,6 +68,40 @@ const maximumListedErrors = 20;
 
 const noEscaping = { escape: (value: unknown): string => String(value) };
 
+/** What every prompt of one interrogation shares: the parsed template and the compact schema JSON. */
+interface PreparedInterrogation {
+  template: string;
+  tokens: TemplateSpans;
+  schema: Interrogation['outputSchema'];
+  schemaJson: string;
+}
+
+// The typings of `renderTokens` take the spans `parse` returns as string[][].
+type TemplateSpans = Parameters<Mustache.Writer['renderTokens']>[0];
+
+const writer = new Mustache.Writer();
+const prepared = new WeakMap<Interrogation, PreparedInterrogation>();
+
+/** Parses the template (mustache's default tags, as `Mustache.render` does) and serialises the schema, once per interrogation; again if either was replaced. */
+function preparedOf(interrogation: Interrogation): PreparedInterrogation {
+  let entry = prepared.get(interrogation);
+  if (entry === undefined || entry.template !== interrogation.promptTemplate || entry.schema !== interrogation.outputSchema) {
+    entry = {
+      template: interrogation.promptTemplate,
+      tokens: writer.parse(interrogation.promptTemplate) as unknown as TemplateSpans,
+      schema: interrogation.outputSchema,
+      schemaJson: JSON.stringify(interrogation.outputSchema),
+    };
+    prepared.set(interrogation, entry);
+  }
+  return entry;
+}
+
+function schemaJsonOf(interrogation: Interrogation): string {
+  const entry = prepared.get(interrogation);
+  return entry !== undefined && entry.schema === interrogation.outputSchema ? entry.schemaJson : JSON.stringify(interrogation.outputSchema);
+}
+
 export function buildPromptView(interrogation: Interrogation, context: RenderPromptContext): PromptView {
   const { bundle } = context;
   return {
@@ -78,7 +116,7 @@ export function buildPromptView(interrogation: Interrogation, context: RenderPro
     has_dropped: bundle.dropped.length > 0,
     bundle,
     rubric: interrogation.rubric ?? '',
-    output_schema_json: JSON.stringify(interrogation.outputSchema),
+    output_schema_json: schemaJsonOf(interrogation),
   };
 }
 
@@ -114,7 +152,9 @@ export function formatPromptText(messages: readonly ChatMessage[]): string {
 export function renderPrompt(interrogation: Interrogation, context: RenderPromptContext): RenderedPrompt {
   let user: string;
   try {
-    user = Mustache.render(interrogation.promptTemplate, buildPromptView(interrogation, context), {}, noEscaping);
+    // What Mustache.render(template, view, {}, noEscaping) does, with the tokens parsed once.
+    const { template, tokens } = preparedOf(interrogation);
+    user = writer.renderTokens(tokens, new Mustache.Context(buildPromptView(interrogation, context)), {}, template, noEscaping);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PromptRenderError(`cannot render the prompt of ${interrogation.key} (${interrogation.source}): ${reason}`, {
@@ -129,5 +169,10 @@ export function renderPrompt(interrogation: Interrogation, context: RenderPrompt
     messages.push({ role: 'system', content: interrogation.systemPrompt });
   }
   messages.push({ role: 'user', content: user });
-  return { messages, promptText: formatPromptText(messages) };
+  return {
+    messages,
+    get promptText() {
+      return formatPromptText(messages);
+    },
+  };
 }
