@@ -14,7 +14,7 @@ import { schemaHashOf, templateHashOf } from '../documents/interrogation-hashes.
 import { buildEvidenceBundle, type EvidenceBundle } from '../evidence/build-evidence-bundle.ts';
 import type { InterrogationRegistry } from '../interrogations/interrogation-registry.ts';
 import type { Interrogation } from '../interrogations/interrogation.ts';
-import { renderPrompt, type PreviousFailure } from '../interrogations/render-prompt.ts';
+import { renderPrompt, type PreviousFailure, type RenderedPrompt } from '../interrogations/render-prompt.ts';
 import type { Lake, LakeFile } from '../lake/lake.ts';
 import { LlmCallError } from '../providers/llm-call-error.ts';
 import type {
@@ -81,6 +81,10 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
 
   return async function handleInterrogation(job: ClaimedJob, context): Promise<HandlerResult> {
     const startedAt = new Date();
+    // The evidence and the prompt are the folder's first files, serialised only when the attempt writes
+    // one (a cache hit's files are its source's): `files` holds what comes after them.
+    let bundle: EvidenceBundle | undefined;
+    let prompt: RenderedPrompt | undefined;
     const files: LakeFile[] = [];
     const record: HandlerRecord = {};
     let failure: Failure | null = null;
@@ -92,12 +96,10 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       const interrogation = resolveInterrogation(registry, job);
       freeText = !interrogation.outputSchema;
       parsed = freeText && interrogation.parser !== undefined;
-      const bundle = await buildBundle(job, options);
-      files.push(jsonFile('evidence.json', 'evidence', bundle));
+      bundle = await buildBundle(job, options);
 
       const previousFailure = previousFailureOf(job);
-      const prompt = renderPrompt(interrogation, { input: job.input, bundle, previousFailure });
-      files.push({ name: 'prompt.txt', type: 'prompt', content: prompt.promptText });
+      prompt = renderPrompt(interrogation, { input: job.input, bundle, previousFailure });
 
       const providerOptions = interrogation.defaults.providerOptions;
       const request: StructuredChatRequest = {
@@ -201,8 +203,11 @@ export function createInterrogationHandler(options: InterrogationHandlerOptions)
       record.metrics = { ...(record.metrics as object | undefined), parsedChars: text.length };
     }
 
+    const leading: LakeFile[] = [];
+    if (bundle !== undefined) leading.push(jsonFile('evidence.json', 'evidence', bundle));
+    if (prompt !== undefined) leading.push({ name: 'prompt.txt', type: 'prompt', content: prompt.promptText });
     try {
-      const written = await lake.writeAttempt(job.runId, startedAt, files);
+      const written = await lake.writeAttempt(job.runId, startedAt, [...leading, ...files]);
       record.lakeDir = written.directory;
       return failure
         ? { kind: 'failed', record, artifacts: written.artifacts, ...failure }
