@@ -370,4 +370,24 @@ describe('the fingerprint’s fast paths', () => {
     assert.equal(fingerprintFieldsOf({ ...base, messages }).messages, canonicalHash(messages));
     assert.equal(fingerprintFieldsOf(base).schema, canonicalHash(base.schema));
   });
+
+  it('gives the fingerprints it gave before the fast paths, and the fingerprint of its fields', async () => {
+    const { fingerprintFieldsOf, fingerprintOfFields } = await import('../src/reproducibility/call-fingerprint.ts');
+    // Taken with the generic canonicalJson of the fields object (commit 7f42866): they must never change.
+    assert.equal(callFingerprint(base).fingerprint, 'c921cc179e6cb357ce97c61391fd7f43a836c34fdd917b8dcaf42931f6475d0b');
+    const bare: CallIdentity = { ...base, modelDigest: null, schema: undefined, options: undefined, providerOptions: undefined, repeatIndex: 2, messages: [{ role: 'user', content: 'a "q" \u2028\n ü \ud83d\ude00' }] };
+    assert.equal(callFingerprint(bare).fingerprint, '5a6453e256f58d014dade9e9219d6aecd9574a3c95f3e8e77c6d4ae03502c7ef');
+    for (const identity of [
+      base,
+      bare,
+      { ...base, modelDigest: undefined as unknown as null },
+      { ...base, options: { temperature: 0.5, seed: null, topK: undefined, stop: ['\n', 'END'] } as never },
+      { ...base, providerOptions: { ollama: { keepAlive: '5m' }, openai: { reasoningEffort: 'low', other: null } } as never },
+    ]) {
+      const { fingerprint, fields } = callFingerprint(identity);
+      assert.equal(fingerprint, fingerprintOfFields(fields));
+      assert.deepEqual(fields, fingerprintFieldsOf(identity));
+    }
+    assert.equal(canonicalJson([1, undefined, { b: undefined, a: [] }]), '[1,null,{"a":[]}]');
+  });
 });

@@ -66,7 +66,7 @@ export function fingerprintFieldsOf(identity: CallIdentity): FingerprintFields {
     modelDigest: identity.modelDigest,
     messages: sha256Hex(canonicalMessages(identity.messages)),
     schema: identity.schema ? schemaHash(identity.schema) : null,
-    options: definedOnly({ ...(identity.options ?? {}) }),
+    options: definedOnly((identity.options ?? {}) as Record<string, unknown>),
     providerOptions: determiningProviderOptions(identity.providerOptions),
     repeatIndex: identity.repeatIndex,
   };
@@ -78,7 +78,30 @@ export function fingerprintOfFields(fields: FingerprintFields): string {
 
 export function callFingerprint(identity: CallIdentity): CallFingerprint {
   const fields = fingerprintFieldsOf(identity);
-  return { fingerprint: fingerprintOfFields(fields), fields };
+  return { fingerprint: sha256Hex(canonicalFieldsJson(fields)), fields };
+}
+
+/**
+ * canonicalJson of fields made by fingerprintFieldsOf, written directly: their keys are known, so in
+ * sorted order (backendKind, messages, model, modelDigest, options, providerOptions, repeatIndex,
+ * schema, v) without sorting; a member left undefined is left out, as canonicalJson does. Stored
+ * fields (which may hold other keys) go through fingerprintOfFields.
+ */
+function canonicalFieldsJson(fields: FingerprintFields): string {
+  let text = '{';
+  const member = (key: string, value: unknown) => {
+    if (value !== undefined) text += `${text.length === 1 ? '' : ','}"${key}":${canonicalJson(value)}`;
+  };
+  member('backendKind', fields.backendKind);
+  member('messages', fields.messages);
+  member('model', fields.model);
+  member('modelDigest', fields.modelDigest);
+  member('options', fields.options);
+  member('providerOptions', fields.providerOptions);
+  member('repeatIndex', fields.repeatIndex);
+  member('schema', fields.schema);
+  member('v', fields.v);
+  return `${text}}`;
 }
 
 /**
@@ -136,16 +159,28 @@ function schemaHash(schema: JsonSchema): string {
 
 function determiningProviderOptions(providerOptions: ProviderOptions | undefined): Record<string, Record<string, unknown>> {
   const kept: Record<string, Record<string, unknown>> = {};
-  for (const [kind, options] of Object.entries(providerOptions ?? {})) {
-    const excluded = new Set(nonDeterminingProviderOptions[kind] ?? []);
-    const own = definedOnly(Object.fromEntries(Object.entries(options ?? {}).filter(([key]) => !excluded.has(key))));
-    if (Object.keys(own).length > 0) kept[kind] = own;
+  if (providerOptions === undefined || providerOptions === null) return kept;
+  for (const kind of Object.keys(providerOptions)) {
+    const own = definedOnly((providerOptions as Record<string, Record<string, unknown> | undefined>)[kind] ?? {}, nonDeterminingProviderOptions[kind]);
+    if (Object.keys(own).length > 0) put(kept, kind, own);
   }
   return kept;
 }
 
-function definedOnly(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined && item !== null));
+/** The members that are neither undefined nor null (nor excluded), in their order: a loop, not entries/filter/fromEntries (it runs on every call). */
+function definedOnly(value: Record<string, unknown>, excluded?: readonly string[]): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (item !== undefined && item !== null && !(excluded !== undefined && excluded.includes(key))) put(kept, key, item);
+  }
+  return kept;
+}
+
+/** An own member, also for the key `__proto__` (as Object.fromEntries makes it; an assignment would set the prototype). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

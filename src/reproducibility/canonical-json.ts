@@ -6,7 +6,7 @@
  * process, on every machine and whatever database stored it. Non-finite numbers, BigInts and functions
  * are refused: they have no JSON form.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
@@ -19,20 +19,35 @@ export function canonicalJson(value: unknown): string {
       return Object.is(value, -0) ? '0' : String(value);
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-      const entries = Object.keys(value)
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-        .sort()
-        .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-      return `{${entries.join(',')}}`;
+      // Written with loops, not filter/map/join: every fingerprint and definition hash goes through here.
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index++) {
+          const item: unknown = value[index];
+          // A hole is written as nothing (as Array.prototype.map/join did), an undefined item as null.
+          text += `${index === 0 ? '' : ','}${!(index in value) ? '' : item === undefined ? 'null' : canonicalJson(item)}`;
+        }
+        return `${text}]`;
+      }
+      const keys = Object.keys(value).sort();
+      let text = '{';
+      for (const key of keys) {
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined) continue;
+        text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+      }
+      return `${text}}`;
     }
     default:
       throw new TypeError(`canonical JSON has no form for a ${typeof value}`);
   }
 }
 
+// crypto.hash (Node ≥ 20.12) is the one-shot form, without a Hash object per call; the same digest.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot !== undefined ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** sha256 of a value's canonical JSON. */
