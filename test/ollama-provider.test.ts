@@ -422,6 +422,10 @@ for (const transport of transports) {
         await expectCallError(other.describeModel(model, { signal: AbortSignal.abort() }), 'aborted');
         assert.equal((await shared).digest, first.digest);
         assert.equal(requestCount(fresh.stats(), '/api/tags'), 2);
+        // Once described, a caller with a signal gets the description at once, or its abort if it gave up.
+        assert.equal(await other.describeModel(model, { signal: new AbortController().signal }), await shared);
+        await expectCallError(other.describeModel(model, { signal: AbortSignal.abort() }), 'aborted');
+        assert.equal(requestCount(fresh.stats(), '/api/tags'), 2);
 
         // A new provider instance has its own cache.
         await createProvider({ baseUrl: fresh.url }).describeModel(model);
