@@ -6,7 +6,7 @@
  * one, and "latest" and staleness follow. It is a pure function of those four strings — no clock, no randomness, no database — so every
  * process and every database computes the same key: 16 characters of base36 from sha256.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../support/sha256-hex.ts';
 
 export interface LogicalKeyParts {
   stage: string;
@@ -21,16 +21,15 @@ export const logicalKeyLength = 16;
 export function logicalKeyId(parts: LogicalKeyParts): string {
   // JSON of a fixed-order array: no separator inside a part can make two tuples collide.
   const canonical = JSON.stringify([parts.stage, parts.source, parts.template, parts.model]);
-  const digest = createHash('sha256').update(canonical, 'utf8').digest();
-  // 80 bits is below 36^16, so the base36 form always fits in 16 characters.
-  const value = BigInt(`0x${digest.subarray(0, 10).toString('hex')}`);
+  // The first 80 bits (20 hex digits): below 36^16, so the base36 form always fits in 16 characters.
+  const value = BigInt(`0x${sha256Hex(canonical).slice(0, 20)}`);
   return value.toString(36).padStart(logicalKeyLength, '0');
 }
 
 /** sha256 hex of a string or of a value's canonical JSON (object keys sorted). */
 export function contentHash(value: unknown): string {
   const text = typeof value === 'string' ? value : canonicalJson(value);
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return sha256Hex(text);
 }
 
 export function canonicalJson(value: unknown): string {

@@ -6,7 +6,7 @@
  *
  * Characters are counted as JavaScript string length (UTF-16 code units); a cut never splits a surrogate pair.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../support/sha256-hex.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -113,7 +113,7 @@ interface Candidate {
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return sha256Hex(text);
 }
 
 /** The first `length` UTF-16 units of `text`, one fewer if the cut would split a surrogate pair. */

@@ -6,7 +6,7 @@
  * process, on every machine and whatever database stored it. Non-finite numbers, BigInts and functions
  * are refused: they have no JSON form.
  */
-import crypto from 'node:crypto';
+import { sha256Hex } from '../support/sha256-hex.ts';
 
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
@@ -43,12 +43,7 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
-// crypto.hash (Node ≥ 20.12) is the one-shot form, without a Hash object per call; the same digest.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
-
-export function sha256Hex(text: string | Uint8Array): string {
-  return oneShot !== undefined ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
-}
+export { sha256Hex };
 
 /** sha256 of a value's canonical JSON. */
 export function canonicalHash(value: unknown): string {
