@@ -11,6 +11,7 @@ import type { Database } from './database.ts';
 import type { DialectAdapter } from './dialects/dialect-adapter.ts';
 import { createPostgresAdapter } from './dialects/postgres-adapter.ts';
 import { sqliteAdapter } from './dialects/sqlite-adapter.ts';
+import { sharedSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { assertSchemaCurrent, migrateToLatest, SchemaNotCurrentError } from './migrate.ts';
 
 export interface HolocronDatabase {
@@ -19,6 +20,13 @@ export interface HolocronDatabase {
   /** The URL with any password masked, for messages and logs. */
   displayUrl: string;
   close(): Promise<void>;
+  /**
+   * Present where the database is a SQLite file: its WAL checkpoints move off this connection to a
+   * thread until the handle is stopped (src/database/sqlite-checkpointer.ts) — for long runs of
+   * commits, such as a worker's, which would otherwise stall on a checkpoint's copy and fsync. One
+   * thread however many hold it; `close()` stops it.
+   */
+  checkpointInBackground?(onError?: (error: Error) => void): SqliteCheckpointer;
 }
 
 export interface OpenDatabaseOptions {
@@ -102,7 +110,18 @@ function openSqlite(url: string, create: boolean): HolocronDatabase {
   // (`npm run bench`, worker memory) for no measurable throughput.
   connection.pragma('cache_size = -8192');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  return { db, adapter: sqliteAdapter, displayUrl: filePath, close: () => db.destroy() };
+  if (filePath === ':memory:') return { db, adapter: sqliteAdapter, displayUrl: filePath, close: () => db.destroy() };
+  const checkpointer = sharedSqliteCheckpointer(connection, path.resolve(filePath));
+  return {
+    db,
+    adapter: sqliteAdapter,
+    displayUrl: filePath,
+    checkpointInBackground: checkpointer.acquire,
+    close: async () => {
+      await checkpointer.stopAll();
+      await db.destroy();
+    },
+  };
 }
 
 /**

@@ -242,12 +242,18 @@ export class Worker {
   async run(): Promise<WorkerSummary> {
     this.startedAt = Date.now();
     this.leases.start();
+    // A SQLite file's checkpoints go to a thread while this worker commits (not for a single job).
+    const checkpoints =
+      this.options.mode === 'once'
+        ? undefined
+        : this.options.database.checkpointInBackground?.((error) => this.options.logger?.warn({ err: error }, 'background checkpoint failed'));
     try {
       await this.leases.reap();
       if (await this.passPreflight()) await this.mainLoop();
     } finally {
       await this.shutdown();
       await this.leases.stop();
+      await checkpoints?.stop();
     }
     if (this.options.mode === 'drain') await this.noteWhatIsLeft();
     this.summary.endpoints = this.options.endpointLevels?.() ?? [];
