@@ -75,7 +75,8 @@ const defaultAutocheckpointPages = 1000;
 export function startSqliteCheckpointer(connection: BetterSqlite3.Database, file: string, options: SqliteCheckpointerOptions = {}): SqliteCheckpointer {
   const { intervalMs = 100, restartPages = 4096, backstopPages = 16_384, onError } = options;
   connection.pragma(`wal_autocheckpoint = ${backstopPages}`);
-  const thread = new Worker(threadCode, { eval: true, workerData: { driverPath, file, intervalMs, restartPages } });
+  // A small heap: the thread holds one connection and a timer.
+  const thread = new Worker(threadCode, { eval: true, workerData: { driverPath, file, intervalMs, restartPages }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 } });
   thread.on('message', (message: { error?: string }) => {
     if (message.error !== undefined) onError?.(new Error(`background checkpoint of ${file} failed: ${message.error}`));
   });
