@@ -72,6 +72,31 @@ describe('the background checkpointer', () => {
     reopened.close();
   });
 
+  it('holds up no commit for long while a reader keeps an old snapshot (its RESTART gives up and tries again)', async () => {
+    const { file, connection } = openConnection('reader.sqlite');
+    const reader = new BetterSqlite3(file, { readonly: true });
+    reader.exec('begin');
+    reader.prepare('select count(*) from blobs').get(); // the snapshot is taken here and kept
+    const checkpointer = startSqliteCheckpointer(connection, file, { intervalMs: 5, restartPages: 16, restartWaitMs: 50 });
+    const insert = connection.prepare('insert into blobs (body) values (?)');
+    const commit = connection.transaction(() => {
+      for (let row = 0; row < 8; row++) insert.run(crypto.randomBytes(4096));
+    });
+    let slowest = 0;
+    for (let transaction = 0; transaction < 60; transaction++) {
+      const started = performance.now();
+      commit();
+      slowest = Math.max(slowest, performance.now() - started);
+      await sleep(2);
+    }
+    reader.exec('commit');
+    reader.close();
+    await checkpointer.stop();
+    connection.close();
+    // A RESTART that waited the reader out would hold the write lock all along.
+    assert.ok(slowest < 1000, `the slowest commit took ${Math.round(slowest)} ms`);
+  });
+
   it('raises the connection’s own checkpoint while it runs and gives it back when stopped', async () => {
     const { file, connection } = openConnection('pragma.sqlite');
     const checkpointer = startSqliteCheckpointer(connection, file, { backstopPages: 12345 });

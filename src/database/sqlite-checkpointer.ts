@@ -14,7 +14,10 @@
  * (the log restarts only when a write begins with every page already copied, and commits keep coming),
  * so once the log holds `restartPages` pages the thread asks for a RESTART checkpoint: it waits for the
  * write lock, copies what the passive one left (a few commits' pages) and makes the next writer start
- * the log from its beginning. That bounds the log file at about `restartPages` pages.
+ * the log from its beginning. That bounds the log file at about `restartPages` pages. A RESTART holds
+ * the write lock while it waits for readers, so it is only tried when the passive checkpoint just copied
+ * every page (no reader holds an older snapshot), waits at most `restartWaitMs`, and after one that gave
+ * up the next waits for twice the log — behind a long reader the log grows, as it does without this.
  *
  * The thread's code is plain JavaScript run with `eval` (it needs only better-sqlite3), so it starts in
  * milliseconds from the built package and from the TypeScript sources alike.
@@ -28,6 +31,12 @@ export interface SqliteCheckpointerOptions {
   intervalMs?: number;
   /** Log pages past which the thread restarts the log (default 4,096: 16 MiB at 4 KiB pages). */
   restartPages?: number;
+  /**
+   * How long a RESTART may wait (default 100 ms). It holds the write lock while it waits for readers of
+   * older snapshots to finish, so this bounds how long it can hold up a commit; one that times out gives
+   * up and is tried again at the next interval (the log grows meanwhile, as it does behind any reader).
+   */
+  restartWaitMs?: number;
   /** The writing connection's automatic checkpoint while the thread runs (default 16,384 pages). */
   backstopPages?: number;
   /** A checkpoint failed (the thread goes on; the backstop still bounds the log). */
@@ -43,16 +52,22 @@ const threadCode = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const connection = new Database(workerData.file, { fileMustExist: true });
-connection.pragma('busy_timeout = 5000');
+connection.pragma('busy_timeout = ' + workerData.restartWaitMs);
 let stopping = false;
 let timer = null;
+let restartAt = workerData.restartPages;
 const checkpoint = (mode) => connection.pragma('wal_checkpoint(' + mode + ')')[0];
 const tick = () => {
   timer = null;
   if (stopping) return;
   try {
     const passive = checkpoint('PASSIVE');
-    if (passive.log >= workerData.restartPages) checkpoint('RESTART');
+    if (passive.log < workerData.restartPages) restartAt = workerData.restartPages;
+    // Only when the passive one copied every page: no reader holds an older snapshot to wait out.
+    else if (passive.log >= restartAt && passive.checkpointed === passive.log) {
+      const restart = checkpoint('RESTART');
+      restartAt = restart.busy ? restartAt * 2 : workerData.restartPages;
+    }
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
@@ -73,10 +88,10 @@ const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
 const defaultAutocheckpointPages = 1000;
 
 export function startSqliteCheckpointer(connection: BetterSqlite3.Database, file: string, options: SqliteCheckpointerOptions = {}): SqliteCheckpointer {
-  const { intervalMs = 100, restartPages = 4096, backstopPages = 16_384, onError } = options;
+  const { intervalMs = 100, restartPages = 4096, backstopPages = 16_384, restartWaitMs = 100, onError } = options;
   connection.pragma(`wal_autocheckpoint = ${backstopPages}`);
   // A small heap: the thread holds one connection and a timer.
-  const thread = new Worker(threadCode, { eval: true, workerData: { driverPath, file, intervalMs, restartPages }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 } });
+  const thread = new Worker(threadCode, { eval: true, workerData: { driverPath, file, intervalMs, restartPages, restartWaitMs }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 } });
   thread.on('message', (message: { error?: string }) => {
     if (message.error !== undefined) onError?.(new Error(`background checkpoint of ${file} failed: ${message.error}`));
   });
