@@ -112,10 +112,6 @@ interface Candidate {
   text: string;
 }
 
-function sha256(text: string): string {
-  return sha256Hex(text);
-}
-
 /** The first `length` UTF-16 units of `text`, one fewer if the cut would split a surrogate pair. */
 function cut(text: string, length: number): string {
   if (text.length <= length) return text;
@@ -208,7 +204,7 @@ export async function buildEvidenceBundle(options: BuildEvidenceBundleOptions): 
       source_uri: candidate.source_uri,
       kind: candidate.kind,
       ...(candidate.path === undefined ? {} : { path: candidate.path }),
-      sha256: sha256(candidate.text),
+      sha256: sha256Hex(candidate.text),
       original_chars: candidate.text.length,
       chars: text.length,
       truncated: text.length < candidate.text.length,
