@@ -5,7 +5,7 @@
  * skipped (the unique indexes on `attempt_id` and `legacy_path`), so recording twice adds nothing.
  */
 import type { Kysely } from 'kysely';
-import { bulkInsert } from '../database/bulk-insert.ts';
+import { insertRows } from '../database/bulk-insert.ts';
 import type { Database } from '../database/database.ts';
 import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
 import { bulkChunks, chunk, rowsPerStatement } from '../queue/chunk.ts';
@@ -54,7 +54,7 @@ export async function insertDocuments(
     return { ...document, lineage_prev_doc_id: prev };
   });
   for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, documentColumns.length, 500))) {
-    await bulkInsert(db, adapter, 'documents', part, documentColumns).execute();
+    await insertRows(db, adapter, 'documents', part, documentColumns);
   }
   return rows.map((row) => row.doc_id);
 }

@@ -17,7 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ArtifactType, Database, NewArtifactRow, NewRunRow, RunStatus } from '../database/database.ts';
 import type { BulkColumn, DialectAdapter } from '../database/dialects/dialect-adapter.ts';
-import { bulkInsert } from '../database/bulk-insert.ts';
+import { insertRows, type BulkInsertEnding } from '../database/bulk-insert.ts';
 import type { HolocronDatabase } from '../database/open-database.ts';
 import { bulkChunks, chunk, rowsPerStatement } from './chunk.ts';
 import type { HeldAttempt } from './held-attempt.ts';
@@ -355,6 +355,36 @@ const artifactColumns: BulkColumn[] = [
   { name: 'created_at', type: 'bigint' },
 ];
 
+/** A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did. */
+const runUpsert: BulkInsertEnding<'runs'> = {
+  name: 'runs-upsert',
+  apply: (query) =>
+    query.onConflict((conflict) =>
+      conflict.columns(['job_id', 'id']).doUpdateSet((eb) => ({
+        worker_id: eb.ref('excluded.worker_id'),
+        endpoint_id: eb.ref('excluded.endpoint_id'),
+        provider: eb.ref('excluded.provider'),
+        base_url: eb.ref('excluded.base_url'),
+        model_name: eb.ref('excluded.model_name'),
+        model_tag: eb.ref('excluded.model_tag'),
+        model_digest: eb.ref('excluded.model_digest'),
+        options: eb.ref('excluded.options'),
+        metrics: eb.ref('excluded.metrics'),
+        prompt_tokens: eb.ref('excluded.prompt_tokens'),
+        completion_tokens: eb.ref('excluded.completion_tokens'),
+        lake_dir: eb.ref('excluded.lake_dir'),
+        fingerprint: eb.ref('excluded.fingerprint'),
+        definition_hash: eb.ref('excluded.definition_hash'),
+        source_run_id: eb.ref('excluded.source_run_id'),
+        source_kind: eb.ref('excluded.source_kind'),
+        call_ms: eb.ref('excluded.call_ms'),
+        in_flight_limit: eb.ref('excluded.in_flight_limit'),
+        outcome: eb.ref('excluded.outcome'),
+        error: sql`runs.error || '; ' || excluded.error`,
+      })),
+    ),
+};
+
 async function insertRuns(
   transaction: Kysely<Database>,
   adapter: DialectAdapter,
@@ -363,33 +393,7 @@ async function insertRuns(
 ): Promise<void> {
   const rows = outcomes.map((outcome) => toRunRow(outcome, recorded));
   for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, runColumns.length, 1000))) {
-    await bulkInsert(transaction, adapter, 'runs', part, runColumns)
-      // A refused attempt may already be recorded ABANDONED by the reaper: keep its row, add what it did.
-      .onConflict((conflict) =>
-        conflict.columns(['job_id', 'id']).doUpdateSet((eb) => ({
-          worker_id: eb.ref('excluded.worker_id'),
-          endpoint_id: eb.ref('excluded.endpoint_id'),
-          provider: eb.ref('excluded.provider'),
-          base_url: eb.ref('excluded.base_url'),
-          model_name: eb.ref('excluded.model_name'),
-          model_tag: eb.ref('excluded.model_tag'),
-          model_digest: eb.ref('excluded.model_digest'),
-          options: eb.ref('excluded.options'),
-          metrics: eb.ref('excluded.metrics'),
-          prompt_tokens: eb.ref('excluded.prompt_tokens'),
-          completion_tokens: eb.ref('excluded.completion_tokens'),
-          lake_dir: eb.ref('excluded.lake_dir'),
-          fingerprint: eb.ref('excluded.fingerprint'),
-          definition_hash: eb.ref('excluded.definition_hash'),
-          source_run_id: eb.ref('excluded.source_run_id'),
-          source_kind: eb.ref('excluded.source_kind'),
-          call_ms: eb.ref('excluded.call_ms'),
-          in_flight_limit: eb.ref('excluded.in_flight_limit'),
-          outcome: eb.ref('excluded.outcome'),
-          error: sql`runs.error || '; ' || excluded.error`,
-        })),
-      )
-      .execute();
+    await insertRows(transaction, adapter, 'runs', part, runColumns, runUpsert);
   }
 }
 
@@ -414,7 +418,7 @@ async function insertArtifacts(
     }
   }
   for (const part of bulkChunks(adapter, rows, rowsPerStatement(adapter.maxParameters, artifactColumns.length, 2000))) {
-    await bulkInsert(transaction, adapter, 'artifacts', part, artifactColumns).execute();
+    await insertRows(transaction, adapter, 'artifacts', part, artifactColumns);
   }
 }
 

@@ -73,6 +73,11 @@ export interface DialectAdapter {
    * per-row parse). Null: use `.values(rows)`.
    */
   bulkRows(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): RawBuilder<unknown> | null;
+  /**
+   * The values `bulkRows` binds for these rows, in order, and nothing else: a bulk insert's text is the
+   * same for every batch of its size, so it is compiled once and run again with these (bulk-insert.ts).
+   */
+  bulkParameters(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): unknown[];
   /** Schema that holds the migration bookkeeping tables (PostgreSQL), so other schemas' copies are ignored. */
   readonly migrationSchema: string | undefined;
   /** Bytes the database's tables take on disk (SQLite: the file's pages; PostgreSQL: the schema's relations). */

@@ -21,6 +21,7 @@ export function createPostgresAdapter(schema: string | null): DialectAdapter {
     inSubquery: (column, subquery) => sql<SqlBool>`${sql.ref(column)} = any(array(${subquery}))`,
     joinedNumbers: (column) => sql<string | null>`string_agg(${sql.ref(column)}::text, ',')`,
     bulkRows: (rows, columns) => jsonRows(rows, columns),
+    bulkParameters: (rows, columns) => [compactRowsJson(rows, columns)],
     writeTransaction: (db, work) => db.transaction().execute(work),
     maintainedCounts: postgresMaintainedCounts(schema ?? 'public'),
     async sizeBytes(db) {
@@ -55,7 +56,11 @@ function jsonRows(rows: readonly Record<string, unknown>[], columns: readonly Bu
   const names = sql.join(
     columns.map((column) => (column.type === 'json' ? sql`${sql.id(column.name)}::jsonb` : sql.id(column.name))),
   );
-  // A missing key reads as NULL: leaving nulls out makes the JSON the server must lex much shorter.
+  return sql`select ${names} from json_to_recordset(${compactRowsJson(rows, columns)}::json) as rows(${definition})`;
+}
+
+/** The rows as one JSON array. A missing key reads as NULL: leaving nulls out makes the JSON the server must lex much shorter. */
+function compactRowsJson(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): string {
   const compact = rows.map((row) => {
     const present: Record<string, unknown> = {};
     for (const column of columns) {
@@ -64,7 +69,7 @@ function jsonRows(rows: readonly Record<string, unknown>[], columns: readonly Bu
     }
     return present;
   });
-  return sql`select ${names} from json_to_recordset(${JSON.stringify(compact)}::json) as rows(${definition})`;
+  return JSON.stringify(compact);
 }
 
 /**

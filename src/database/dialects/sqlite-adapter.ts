@@ -43,6 +43,7 @@ export const sqliteAdapter: DialectAdapter = {
   // (measured 84 µs per job against 65 µs for an attempt's runs and artifacts rows); the statement
   // cache holds one prepared statement per size class (`preparesByText`, queue/chunk.ts `bulkChunks`).
   bulkRows: (rows, columns) => valuesList(rows, columns),
+  bulkParameters: (rows, columns) => flatValues(rows, columns),
   get maintainedCounts() {
     return sqliteMaintainedCounts;
   },
@@ -141,12 +142,17 @@ export const sqliteMaintainedCounts: DialectAdapter['maintainedCounts'] = {
  * JavaScript (recording 125 cache hits: 31 + 7 × 7 values each).
  */
 function valuesList(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]) {
+  return sql(fragmentsFor(rows.length, columns.length) as unknown as TemplateStringsArray, ...flatValues(rows, columns));
+}
+
+/** Every row's values, row by row, in the columns' order: what the VALUES list binds. */
+function flatValues(rows: readonly Record<string, unknown>[], columns: readonly BulkColumn[]): unknown[] {
   const values: unknown[] = new Array(rows.length * columns.length);
   let at = 0;
   for (const row of rows) {
     for (const column of columns) values[at++] = row[column.name] ?? null;
   }
-  return sql(fragmentsFor(rows.length, columns.length) as unknown as TemplateStringsArray, ...values);
+  return values;
 }
 
 const fragmentCache = new Map<string, readonly string[]>();
