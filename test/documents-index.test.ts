@@ -96,6 +96,21 @@ for (const dialect of dialects) {
       assert.notEqual(failed, third);
     });
 
+    it('indexes an attempt once: a second recording of it, in a batch or alone, with or without its job, adds nothing', async () => {
+      const { db, adapter } = test.database;
+      const attempt = (jobId: number | null, attemptId: string) => ({ ...documentOf({ stage: 'once', source: `s${attemptId}` }), job_id: jobId, attempt_id: attemptId });
+      const first = [attempt(9_001, 'a-1'), attempt(9_001, 'a-2'), attempt(9_002, 'a-3')];
+      const inserted = await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, first));
+      assert.deepEqual(inserted, first.map((document) => document.doc_id));
+      // Again with new doc ids: the same attempts (found by job and attempt), a new one, and one without a job.
+      const again = [attempt(9_001, 'a-2'), attempt(9_002, 'a-3'), attempt(9_002, 'a-4')];
+      assert.deepEqual(await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, again)), [again[2]!.doc_id]);
+      const jobless = [attempt(null, 'a-1'), attempt(null, 'a-5')];
+      assert.deepEqual(await adapter.writeTransaction(db, (trx) => insertDocuments(trx, adapter, jobless)), [jobless[1]!.doc_id]);
+      const rows = await db.selectFrom('documents').select(['attempt_id']).where('stage', '=', 'once').execute();
+      assert.deepEqual(rows.map((row) => row.attempt_id).sort(), ['a-1', 'a-2', 'a-3', 'a-4', 'a-5']);
+    });
+
     it('lists with filters, newest first, a page at a time', async () => {
       const ids = await insert(
         ...Array.from({ length: 7 }, (_, index) => ({ stage: index % 2 ? 'essay' : 'facts', source: `p${index}`, runLabel: 'paging' })),

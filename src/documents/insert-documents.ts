@@ -2,7 +2,7 @@
  * Appends document rows, inside the caller's transaction (the one that records their attempts, or a
  * backfill batch). Each row's `lineage_prev_doc_id` is the newest earlier document of its logical key,
  * so a logical key's attempts form a chain. A row whose attempt or legacy file is already indexed is
- * skipped (the unique indexes on `attempt_id` and `legacy_path`), so recording twice adds nothing.
+ * skipped (the unique indexes on `(job_id, attempt_id)` and `legacy_path`), so recording twice adds nothing.
  */
 import type { Kysely } from 'kysely';
 import { insertRows } from '../database/bulk-insert.ts';
@@ -61,11 +61,19 @@ export async function insertDocuments(
 
 async function withoutIndexed(db: Kysely<Database>, adapter: DialectAdapter, documents: readonly NewDocument[]): Promise<NewDocument[]> {
   const attempts = documents.flatMap((document) => (document.attempt_id ? [document.attempt_id] : []));
+  // The unique index is on (job_id, attempt_id): with the jobs named too, the lookup is index range scans.
+  const jobs = documents.flatMap((document) => (document.attempt_id ? [document.job_id ?? null] : []));
+  const byJob = jobs.every((job) => job !== null) ? [...new Set(jobs as number[])] : null;
   const legacy = documents.flatMap((document) => (document.legacy_path ? [document.legacy_path] : []));
   const seenAttempts = new Set<string>();
   const seenLegacy = new Set<string>();
   for (const part of chunk(attempts, rowsPerStatement(adapter.maxParameters, 1, 5000))) {
-    const rows = await db.selectFrom('documents').select('attempt_id').where(adapter.inList('attempt_id', part, 'text')).execute();
+    const rows = await db
+      .selectFrom('documents')
+      .select('attempt_id')
+      .$if(byJob !== null, (query) => query.where(adapter.inList('job_id', byJob!, 'bigint')))
+      .where(adapter.inList('attempt_id', part, 'text'))
+      .execute();
     for (const row of rows) seenAttempts.add(row.attempt_id!);
   }
   for (const part of chunk(legacy, rowsPerStatement(adapter.maxParameters, 1, 5000))) {
