@@ -12,7 +12,7 @@ import { CompiledQuery, type Insertable, type InsertQueryBuilder, type InsertRes
 import type { Database } from './database.ts';
 import type { BulkColumn, DialectAdapter } from './dialects/dialect-adapter.ts';
 
-export function bulkInsert<Table extends keyof Database & string>(
+function bulkInsert<Table extends keyof Database & string>(
   db: Kysely<Database>,
   adapter: DialectAdapter,
   table: Table,
@@ -66,17 +66,18 @@ export async function insertRows<Table extends keyof Database & string>(
   }
   const key = `${table}\u0000${rows.length}\u0000${ending?.name ?? ''}`;
   const shape = byShape.get(key);
-  const values = adapter.bulkParameters(rows as readonly Record<string, unknown>[], columns);
   if (shape) {
+    const values = adapter.bulkParameters(rows as readonly Record<string, unknown>[], columns);
     await db.executeQuery(CompiledQuery.raw(shape.sql, shape.trailing.length === 0 ? values : [...values, ...shape.trailing]));
     return;
   }
   const query = bulkInsert(db, adapter, table, rows, columns) as InsertQueryBuilder<Database, Table, InsertResult>;
   const compiled = (ending ? ending.apply(query) : query).compile();
   await db.executeQuery(compiled);
-  if (shape === null) return;
+  if (shape === null) return; // met before and found not reusable
   // Kept only when the compiled statement binds exactly the rows' values first (then the ending's):
   // a dialect whose bulk form inlined or reordered a value would get a wrong statement from the text.
+  const values = adapter.bulkParameters(rows as readonly Record<string, unknown>[], columns);
   const bound = compiled.parameters;
   const reusable = bound.length >= values.length && values.every((value, index) => Object.is(value, bound[index]));
   if (byShape.size >= maxShapesPerColumns) byShape.delete(byShape.keys().next().value!);
